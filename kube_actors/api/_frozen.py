@@ -1,0 +1,77 @@
+"""Immutable collections used by every model: a read-only, hashable mapping and converters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+class FrozenDict(dict[K, V]):
+    """A read-only ``dict``: hashable, comparable with plain dicts, cheap to share.
+
+    Subclassing ``dict`` keeps lookups at C speed and lets a ``FrozenDict`` go anywhere a dict
+    is read (``json.dumps``, ``**kwargs``); every mutating method raises ``TypeError``.
+
+    >>> labels = FrozenDict({"app": "web"})
+    >>> labels["app"]
+    'web'
+    >>> labels == {"app": "web"}
+    True
+    """
+
+    __slots__ = ("_hash",)
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is read-only; build a new one instead")
+
+    __setitem__ = __delitem__ = _readonly
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+    __ior__ = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        try:
+            return self._hash  # type: ignore[no-any-return]
+        except AttributeError:
+            h = hash(frozenset(self.items()))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({dict.__repr__(self)})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict[K, V]:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[K, V]:
+        return self
+
+
+#: The one shared empty mapping: every default-empty mapping field points here.
+EMPTY: FrozenDict[Any, Any] = FrozenDict()
+
+
+def freeze_map(value: Mapping[K, V] | Iterable[tuple[K, V]] | None) -> FrozenDict[K, V]:
+    """Return ``value`` as a :class:`FrozenDict`, sharing the empty instance and frozen inputs."""
+    if type(value) is FrozenDict:
+        return value
+    if not value:
+        return EMPTY
+    return FrozenDict(value)
+
+
+def freeze_seq(value: Iterable[T] | None) -> tuple[T, ...]:
+    """Return ``value`` as a tuple (lists given by callers become immutable)."""
+    if type(value) is tuple:
+        return value
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)):
+        raise TypeError(f"expected a sequence, got {type(value).__name__}")
+    return tuple(value)

@@ -1,0 +1,240 @@
+"""autoscaling/v2 HorizontalPodAutoscaler: metric sources, targets, scaling behaviour, status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from kube_actors.api._fields import seq, time_field
+from kube_actors.api.meta import LabelSelector, Resource
+from kube_actors.api.quantity import Quantity
+from kube_actors.api.registry import kind
+
+frozen = attrs.frozen(kw_only=True)
+
+
+# --- targets and identifiers ------------------------------------------------------------------
+
+
+@frozen
+class CrossVersionObjectReference:
+    """The object an autoscaler scales or reads a metric from, by kind and name."""
+
+    kind: str
+    name: str
+    api_version: str = ""
+
+
+@frozen
+class MetricIdentifier:
+    """A metric by name, optionally narrowed by a label selector."""
+
+    name: str
+    selector: LabelSelector | None = None
+
+
+@frozen
+class MetricTarget:
+    """The target of a metric: Utilization, Value or AverageValue."""
+
+    type: str
+    value: Quantity | None = None
+    average_value: Quantity | None = None
+    average_utilization: int | None = None
+
+
+@frozen
+class MetricValueStatus:
+    """The current value of a metric."""
+
+    value: Quantity | None = None
+    average_value: Quantity | None = None
+    average_utilization: int | None = None
+
+
+# --- metric sources (spec) --------------------------------------------------------------------
+
+
+@frozen
+class ObjectMetricSource:
+    """A metric describing one Kubernetes object (e.g. an Ingress's hits per second)."""
+
+    described_object: CrossVersionObjectReference
+    target: MetricTarget
+    metric: MetricIdentifier
+
+
+@frozen
+class PodsMetricSource:
+    """A metric averaged over the target's pods."""
+
+    metric: MetricIdentifier
+    target: MetricTarget
+
+
+@frozen
+class ResourceMetricSource:
+    """A resource (cpu, memory) of the target's pods, summed over each pod's containers."""
+
+    name: str
+    target: MetricTarget
+
+
+@frozen
+class ContainerResourceMetricSource:
+    """A resource (cpu, memory) of one named container of the target's pods."""
+
+    name: str
+    target: MetricTarget
+    container: str
+
+
+@frozen
+class ExternalMetricSource:
+    """A metric from outside the cluster."""
+
+    metric: MetricIdentifier
+    target: MetricTarget
+
+
+@frozen
+class MetricSpec:
+    """One metric to scale on; ``type`` says which source is set."""
+
+    type: str
+    object: ObjectMetricSource | None = None
+    pods: PodsMetricSource | None = None
+    resource: ResourceMetricSource | None = None
+    container_resource: ContainerResourceMetricSource | None = None
+    external: ExternalMetricSource | None = None
+
+
+# --- behaviour --------------------------------------------------------------------------------
+
+
+@frozen
+class HPAScalingPolicy:
+    """At most ``value`` Pods (or Percent) of change per ``period_seconds``."""
+
+    type: str
+    value: int
+    period_seconds: int
+
+
+@frozen
+class HPAScalingRules:
+    """Scaling rules for one direction: stabilization window, policies, tolerance."""
+
+    stabilization_window_seconds: int | None = None
+    select_policy: str | None = None
+    policies: tuple[HPAScalingPolicy, ...] = seq()
+    tolerance: Quantity | None = None
+
+
+@frozen
+class HorizontalPodAutoscalerBehavior:
+    """Scale-up and scale-down rules (defaults when unset)."""
+
+    scale_up: HPAScalingRules | None = None
+    scale_down: HPAScalingRules | None = None
+
+
+@frozen
+class HorizontalPodAutoscalerSpec:
+    """What to scale, between which bounds, on which metrics."""
+
+    scale_target_ref: CrossVersionObjectReference
+    min_replicas: int | None = None
+    max_replicas: int
+    metrics: tuple[MetricSpec, ...] = seq()
+    behavior: HorizontalPodAutoscalerBehavior | None = None
+
+
+# --- metric statuses --------------------------------------------------------------------------
+
+
+@frozen
+class ObjectMetricStatus:
+    """Current value of an object metric."""
+
+    metric: MetricIdentifier
+    current: MetricValueStatus = MetricValueStatus()
+    described_object: CrossVersionObjectReference
+
+
+@frozen
+class PodsMetricStatus:
+    """Current value of a pods metric."""
+
+    metric: MetricIdentifier
+    current: MetricValueStatus = MetricValueStatus()
+
+
+@frozen
+class ResourceMetricStatus:
+    """Current value of a resource metric."""
+
+    name: str
+    current: MetricValueStatus = MetricValueStatus()
+
+
+@frozen
+class ContainerResourceMetricStatus:
+    """Current value of a container resource metric."""
+
+    name: str
+    current: MetricValueStatus = MetricValueStatus()
+    container: str
+
+
+@frozen
+class ExternalMetricStatus:
+    """Current value of an external metric."""
+
+    metric: MetricIdentifier
+    current: MetricValueStatus = MetricValueStatus()
+
+
+@frozen
+class MetricStatus:
+    """Current value of one metric; ``type`` says which is set."""
+
+    type: str
+    object: ObjectMetricStatus | None = None
+    pods: PodsMetricStatus | None = None
+    resource: ResourceMetricStatus | None = None
+    container_resource: ContainerResourceMetricStatus | None = None
+    external: ExternalMetricStatus | None = None
+
+
+@frozen
+class HorizontalPodAutoscalerCondition:
+    """AbleToScale, ScalingActive or ScalingLimited."""
+
+    type: str
+    status: str
+    last_transition_time: datetime | None = time_field()
+    reason: str = ""
+    message: str = ""
+
+
+@frozen
+class HorizontalPodAutoscalerStatus:
+    """Observed state of an autoscaler: replicas, metric values, conditions."""
+
+    observed_generation: int | None = None
+    last_scale_time: datetime | None = time_field()
+    current_replicas: int = 0
+    desired_replicas: int = 0
+    current_metrics: tuple[MetricStatus, ...] = seq()
+    conditions: tuple[HorizontalPodAutoscalerCondition, ...] = seq()
+
+
+@kind("autoscaling", "v2", "horizontalpodautoscalers", short_names=("hpa",))
+@frozen
+class HorizontalPodAutoscaler(Resource):
+    """autoscaling/v2 HorizontalPodAutoscaler (``spec`` has required fields, so no default)."""
+
+    spec: HorizontalPodAutoscalerSpec
+    status: HorizontalPodAutoscalerStatus = HorizontalPodAutoscalerStatus()
