@@ -1,4 +1,4 @@
-"""Defaults for Pod and pod templates (upstream ``SetDefaults_PodSpec``, ``SetDefaults_Container``)."""
+"""Defaults for Pod and pod templates (upstream ``SetDefaults_PodSpec`` and friends)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from attrs import evolve
 from kube_actors.api._frozen import FrozenDict
 from kube_actors.api.defaults import register_defaulter
 from kube_actors.api.pod import (
-    ConfigMapVolumeSource,
     Container,
     ContainerPort,
     EnvVar,
-    HTTPGetAction,
     Pod,
     PodSpec,
     PodTemplateSpec,
     Probe,
     ResourceRequirements,
-    SecretVolumeSource,
     Volume,
 )
 
@@ -113,7 +110,9 @@ def default_pod_spec(spec: PodSpec) -> PodSpec:
         ),
         dns_policy=spec.dns_policy or "ClusterFirst",
         scheduler_name=spec.scheduler_name or DEFAULT_SCHEDULER,
-        enable_service_links=True if spec.enable_service_links is None else spec.enable_service_links,
+        enable_service_links=True
+        if spec.enable_service_links is None
+        else spec.enable_service_links,
     )
 
 

@@ -14,7 +14,7 @@ WIRE = "kube_actors.wire"
 
 
 def seq(*, wire: str | None = None) -> Any:
-    """An immutable sequence field: defaults to ``()``; lists given to ``__init__`` become tuples."""
+    """An immutable sequence field: defaults to ``()``; lists given to it become tuples."""
     return attrs.field(default=(), converter=freeze_seq, metadata=_meta(wire))
 
 

@@ -29,16 +29,16 @@ class FrozenDict(dict[K, V]):
         raise TypeError(f"{type(self).__name__} is read-only; build a new one instead")
 
     __setitem__ = __delitem__ = _readonly
-    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
-    __ior__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly
+    __ior__ = _readonly
 
     def __hash__(self) -> int:  # type: ignore[override]
         try:
-            return self._hash  # type: ignore[no-any-return]
+            cached: int = object.__getattribute__(self, "_hash")
         except AttributeError:
-            h = hash(frozenset(self.items()))
-            object.__setattr__(self, "_hash", h)
-            return h
+            cached = hash(frozenset(self.items()))
+            object.__setattr__(self, "_hash", cached)
+        return cached
 
     def __repr__(self) -> str:
         return f"FrozenDict({dict.__repr__(self)})"

@@ -185,7 +185,8 @@ def _validate_container(
                     if count
                     else required(
                         join(p, "valueFrom"),
-                        "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+                        "must specify one of: `fieldRef`, `resourceFieldRef`, "
+                        "`configMapKeyRef` or `secretKeyRef`",
                     )
                 )
     for i, env_from in enumerate(c.env_from):
@@ -344,9 +345,9 @@ def _validate_affinity(path: str, affinity: Affinity | None) -> list[FieldError]
         if pa is None:
             continue
         p = join(path, field)
-        for i, term in enumerate(pa.required_during_scheduling_ignored_during_execution):
+        for i, pod_term in enumerate(pa.required_during_scheduling_ignored_during_execution):
             errors += _validate_pod_affinity_term(
-                join(join(p, "requiredDuringSchedulingIgnoredDuringExecution"), i), term
+                join(join(p, "requiredDuringSchedulingIgnoredDuringExecution"), i), pod_term
             )
         for i, weighted in enumerate(pa.preferred_during_scheduling_ignored_during_execution):
             wp = join(join(p, "preferredDuringSchedulingIgnoredDuringExecution"), i)
@@ -367,7 +368,8 @@ def validate_toleration(path: str, t: Toleration) -> list[FieldError]:
             invalid(
                 join(path, "operator"),
                 t.operator,
-                'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+                "operator must be Exists when `key` is empty, "
+                'which means "match all values and all keys"',
             )
         )
     if t.operator == "Exists" and t.value:

@@ -14,13 +14,10 @@ from kube_actors.api.meta import LabelSelector, ObjectMeta, Resource
 from kube_actors.api.pod import PodTemplateSpec
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
-
-
 # --- Deployment -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RollingUpdateDeployment:
     """How far a rolling update may go below (``max_unavailable``) and above (``max_surge``)."""
 
@@ -28,7 +25,7 @@ class RollingUpdateDeployment:
     max_surge: IntOrString | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DeploymentStrategy:
     """Recreate or RollingUpdate."""
 
@@ -36,7 +33,7 @@ class DeploymentStrategy:
     rolling_update: RollingUpdateDeployment | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DeploymentSpec:
     """Desired pods of a deployment and how to roll out changes to them."""
 
@@ -50,7 +47,7 @@ class DeploymentSpec:
     progress_deadline_seconds: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DeploymentCondition:
     """Available, Progressing or ReplicaFailure."""
 
@@ -62,7 +59,7 @@ class DeploymentCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DeploymentStatus:
     """Observed state of a deployment, summed over its replica sets."""
 
@@ -78,7 +75,7 @@ class DeploymentStatus:
 
 
 @kind("apps", "v1", "deployments", short_names=("deploy",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Deployment(Resource):
     """apps/v1 Deployment."""
 
@@ -89,7 +86,7 @@ class Deployment(Resource):
 # --- ReplicaSet -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicaSetSpec:
     """Desired number of pods matching a selector, stamped from a template."""
 
@@ -99,7 +96,7 @@ class ReplicaSetSpec:
     template: PodTemplateSpec = PodTemplateSpec()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicaSetCondition:
     """A replica set condition, e.g. ReplicaFailure."""
 
@@ -110,7 +107,7 @@ class ReplicaSetCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicaSetStatus:
     """Observed replica counts of a replica set."""
 
@@ -124,7 +121,7 @@ class ReplicaSetStatus:
 
 
 @kind("apps", "v1", "replicasets", short_names=("rs",))
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicaSet(Resource):
     """apps/v1 ReplicaSet."""
 
@@ -135,7 +132,7 @@ class ReplicaSet(Resource):
 # --- DaemonSet --------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RollingUpdateDaemonSet:
     """How many nodes may lack (``max_unavailable``) or double up (``max_surge``) a daemon pod."""
 
@@ -143,7 +140,7 @@ class RollingUpdateDaemonSet:
     max_surge: IntOrString | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonSetUpdateStrategy:
     """RollingUpdate or OnDelete."""
 
@@ -151,7 +148,7 @@ class DaemonSetUpdateStrategy:
     rolling_update: RollingUpdateDaemonSet | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonSetSpec:
     """One pod per eligible node, stamped from a template."""
 
@@ -162,7 +159,7 @@ class DaemonSetSpec:
     revision_history_limit: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonSetCondition:
     """A daemon set condition."""
 
@@ -173,7 +170,7 @@ class DaemonSetCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonSetStatus:
     """Observed scheduling counts of a daemon set."""
 
@@ -190,7 +187,7 @@ class DaemonSetStatus:
 
 
 @kind("apps", "v1", "daemonsets", short_names=("ds",))
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonSet(Resource):
     """apps/v1 DaemonSet."""
 
@@ -201,7 +198,7 @@ class DaemonSet(Resource):
 # --- StatefulSet ------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaimTemplate:
     """A claim stamped out per stateful pod (upstream a full PersistentVolumeClaim)."""
 
@@ -210,7 +207,7 @@ class PersistentVolumeClaimTemplate:
     status: PersistentVolumeClaimStatus = PersistentVolumeClaimStatus()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class RollingUpdateStatefulSetStrategy:
     """Only ordinals >= ``partition`` are updated; ``max_unavailable`` bounds the pace."""
 
@@ -218,7 +215,7 @@ class RollingUpdateStatefulSetStrategy:
     max_unavailable: IntOrString | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetUpdateStrategy:
     """RollingUpdate or OnDelete."""
 
@@ -226,7 +223,7 @@ class StatefulSetUpdateStrategy:
     rolling_update: RollingUpdateStatefulSetStrategy | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetPersistentVolumeClaimRetentionPolicy:
     """Whether claims are kept or deleted when the set is deleted or scaled down."""
 
@@ -234,14 +231,14 @@ class StatefulSetPersistentVolumeClaimRetentionPolicy:
     when_scaled: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetOrdinals:
     """The first ordinal of the set's pods."""
 
     start: int = 0
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetSpec:
     """Pods with stable names and storage, created and updated in order."""
 
@@ -260,7 +257,7 @@ class StatefulSetSpec:
     ordinals: StatefulSetOrdinals | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetCondition:
     """A stateful set condition."""
 
@@ -271,7 +268,7 @@ class StatefulSetCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSetStatus:
     """Observed replica counts and revisions of a stateful set."""
 
@@ -288,7 +285,7 @@ class StatefulSetStatus:
 
 
 @kind("apps", "v1", "statefulsets", short_names=("sts",))
-@frozen
+@attrs.frozen(kw_only=True)
 class StatefulSet(Resource):
     """apps/v1 StatefulSet."""
 
@@ -300,7 +297,7 @@ class StatefulSet(Resource):
 
 
 @kind("apps", "v1", "controllerrevisions")
-@frozen
+@attrs.frozen(kw_only=True)
 class ControllerRevision(Resource):
     """apps/v1 ControllerRevision: an immutable snapshot of a DaemonSet or StatefulSet template."""
 

@@ -11,13 +11,10 @@ from kube_actors.api.meta import LabelSelector, Resource
 from kube_actors.api.quantity import Quantity
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
-
-
 # --- targets and identifiers ------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CrossVersionObjectReference:
     """The object an autoscaler scales or reads a metric from, by kind and name."""
 
@@ -26,7 +23,7 @@ class CrossVersionObjectReference:
     api_version: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MetricIdentifier:
     """A metric by name, optionally narrowed by a label selector."""
 
@@ -34,7 +31,7 @@ class MetricIdentifier:
     selector: LabelSelector | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MetricTarget:
     """The target of a metric: Utilization, Value or AverageValue."""
 
@@ -44,7 +41,7 @@ class MetricTarget:
     average_utilization: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MetricValueStatus:
     """The current value of a metric."""
 
@@ -56,7 +53,7 @@ class MetricValueStatus:
 # --- metric sources (spec) --------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ObjectMetricSource:
     """A metric describing one Kubernetes object (e.g. an Ingress's hits per second)."""
 
@@ -65,7 +62,7 @@ class ObjectMetricSource:
     metric: MetricIdentifier
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodsMetricSource:
     """A metric averaged over the target's pods."""
 
@@ -73,7 +70,7 @@ class PodsMetricSource:
     target: MetricTarget
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceMetricSource:
     """A resource (cpu, memory) of the target's pods, summed over each pod's containers."""
 
@@ -81,7 +78,7 @@ class ResourceMetricSource:
     target: MetricTarget
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerResourceMetricSource:
     """A resource (cpu, memory) of one named container of the target's pods."""
 
@@ -90,7 +87,7 @@ class ContainerResourceMetricSource:
     container: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ExternalMetricSource:
     """A metric from outside the cluster."""
 
@@ -98,7 +95,7 @@ class ExternalMetricSource:
     target: MetricTarget
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MetricSpec:
     """One metric to scale on; ``type`` says which source is set."""
 
@@ -113,7 +110,7 @@ class MetricSpec:
 # --- behaviour --------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HPAScalingPolicy:
     """At most ``value`` Pods (or Percent) of change per ``period_seconds``."""
 
@@ -122,7 +119,7 @@ class HPAScalingPolicy:
     period_seconds: int
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HPAScalingRules:
     """Scaling rules for one direction: stabilization window, policies, tolerance."""
 
@@ -132,7 +129,7 @@ class HPAScalingRules:
     tolerance: Quantity | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HorizontalPodAutoscalerBehavior:
     """Scale-up and scale-down rules (defaults when unset)."""
 
@@ -140,7 +137,7 @@ class HorizontalPodAutoscalerBehavior:
     scale_down: HPAScalingRules | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HorizontalPodAutoscalerSpec:
     """What to scale, between which bounds, on which metrics."""
 
@@ -154,7 +151,7 @@ class HorizontalPodAutoscalerSpec:
 # --- metric statuses --------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ObjectMetricStatus:
     """Current value of an object metric."""
 
@@ -163,7 +160,7 @@ class ObjectMetricStatus:
     described_object: CrossVersionObjectReference
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodsMetricStatus:
     """Current value of a pods metric."""
 
@@ -171,7 +168,7 @@ class PodsMetricStatus:
     current: MetricValueStatus = MetricValueStatus()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceMetricStatus:
     """Current value of a resource metric."""
 
@@ -179,7 +176,7 @@ class ResourceMetricStatus:
     current: MetricValueStatus = MetricValueStatus()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerResourceMetricStatus:
     """Current value of a container resource metric."""
 
@@ -188,7 +185,7 @@ class ContainerResourceMetricStatus:
     container: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ExternalMetricStatus:
     """Current value of an external metric."""
 
@@ -196,7 +193,7 @@ class ExternalMetricStatus:
     current: MetricValueStatus = MetricValueStatus()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class MetricStatus:
     """Current value of one metric; ``type`` says which is set."""
 
@@ -208,7 +205,7 @@ class MetricStatus:
     external: ExternalMetricStatus | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HorizontalPodAutoscalerCondition:
     """AbleToScale, ScalingActive or ScalingLimited."""
 
@@ -219,7 +216,7 @@ class HorizontalPodAutoscalerCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HorizontalPodAutoscalerStatus:
     """Observed state of an autoscaler: replicas, metric values, conditions."""
 
@@ -232,7 +229,7 @@ class HorizontalPodAutoscalerStatus:
 
 
 @kind("autoscaling", "v2", "horizontalpodautoscalers", short_names=("hpa",))
-@frozen
+@attrs.frozen(kw_only=True)
 class HorizontalPodAutoscaler(Resource):
     """autoscaling/v2 HorizontalPodAutoscaler (``spec`` has required fields, so no default)."""
 

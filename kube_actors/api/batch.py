@@ -12,13 +12,10 @@ from kube_actors.api.meta import LabelSelector, ObjectMeta, Resource
 from kube_actors.api.pod import PodTemplateSpec
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
-
-
 # --- Job --------------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodFailurePolicyOnExitCodesRequirement:
     """Matches a failed pod by its containers' exit codes (In or NotIn ``values``)."""
 
@@ -27,7 +24,7 @@ class PodFailurePolicyOnExitCodesRequirement:
     values: tuple[int, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodFailurePolicyOnPodConditionsPattern:
     """Matches a failed pod by one of its conditions (``status`` defaults to True)."""
 
@@ -35,7 +32,7 @@ class PodFailurePolicyOnPodConditionsPattern:
     status: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodFailurePolicyRule:
     """What to do with a failed pod that matches: FailJob, FailIndex, Ignore or Count."""
 
@@ -44,14 +41,14 @@ class PodFailurePolicyRule:
     on_pod_conditions: tuple[PodFailurePolicyOnPodConditionsPattern, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodFailurePolicy:
     """Rules, checked in order, deciding how pod failures count against the job."""
 
     rules: tuple[PodFailurePolicyRule, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class JobSpec:
     """How many pods to run to completion, how in parallel, and when to give up."""
 
@@ -72,7 +69,7 @@ class JobSpec:
     managed_by: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class JobCondition:
     """Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet."""
 
@@ -84,7 +81,7 @@ class JobCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class UncountedTerminatedPods:
     """UIDs of finished pods not yet counted in the status (finalizer tracking)."""
 
@@ -92,7 +89,7 @@ class UncountedTerminatedPods:
     failed: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class JobStatus:
     """Observed progress of a job."""
 
@@ -110,7 +107,7 @@ class JobStatus:
 
 
 @kind("batch", "v1", "jobs")
-@frozen
+@attrs.frozen(kw_only=True)
 class Job(Resource):
     """batch/v1 Job."""
 
@@ -121,7 +118,7 @@ class Job(Resource):
 # --- CronJob ----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class JobTemplateSpec:
     """The job a CronJob creates on each run."""
 
@@ -129,7 +126,7 @@ class JobTemplateSpec:
     spec: JobSpec = JobSpec()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CronJobSpec:
     """When to run jobs (a cron ``schedule``), how they may overlap, and how many to keep."""
 
@@ -143,7 +140,7 @@ class CronJobSpec:
     failed_jobs_history_limit: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class CronJobStatus:
     """Running jobs and when the schedule last fired and last succeeded."""
 
@@ -153,7 +150,7 @@ class CronJobStatus:
 
 
 @kind("batch", "v1", "cronjobs", short_names=("cj",))
-@frozen
+@attrs.frozen(kw_only=True)
 class CronJob(Resource):
     """batch/v1 CronJob (``spec.schedule`` is required, so ``spec`` has no default)."""
 

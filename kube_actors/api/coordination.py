@@ -10,10 +10,8 @@ from kube_actors.api._fields import time_field
 from kube_actors.api.meta import Resource
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
 
-
-@frozen
+@attrs.frozen(kw_only=True)
 class LeaseSpec:
     """Who holds the lease, for how long, and since when."""
 
@@ -27,7 +25,7 @@ class LeaseSpec:
 
 
 @kind("coordination.k8s.io", "v1", "leases")
-@frozen
+@attrs.frozen(kw_only=True)
 class Lease(Resource):
     """coordination.k8s.io/v1 Lease."""
 

@@ -19,8 +19,6 @@ from kube_actors.api.pod import (
 )
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
-
 
 def _redacted(value: Mapping[str, object]) -> str:
     """``repr`` of secret payloads: how many keys, never the values."""
@@ -30,7 +28,7 @@ def _redacted(value: Mapping[str, object]) -> str:
 # --- references -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ObjectReference:
     """A reference to any object (events, endpoints' targets, claim refs, CronJob ``active``)."""
 
@@ -43,7 +41,7 @@ class ObjectReference:
     field_path: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TypedLocalObjectReference:
     """An object in the same namespace, by API group, kind and name (PVC ``dataSource``)."""
 
@@ -52,7 +50,7 @@ class TypedLocalObjectReference:
     name: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TypedObjectReference:
     """An object by API group, kind, name and optional namespace (PVC ``dataSourceRef``)."""
 
@@ -65,14 +63,14 @@ class TypedObjectReference:
 # --- Namespace --------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NamespaceSpec:
     """Finalizers that must be cleared before a terminating namespace is removed."""
 
     finalizers: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NamespaceCondition:
     """A namespace condition, e.g. NamespaceDeletionContentFailure."""
 
@@ -83,7 +81,7 @@ class NamespaceCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NamespaceStatus:
     """Active or Terminating, with conditions explaining a stuck deletion."""
 
@@ -92,7 +90,7 @@ class NamespaceStatus:
 
 
 @kind("", "v1", "namespaces", namespaced=False, short_names=("ns",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Namespace(Resource):
     """core/v1 Namespace."""
 
@@ -103,7 +101,7 @@ class Namespace(Resource):
 # --- Node -------------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Taint:
     """Repels pods that do not tolerate it: NoSchedule, PreferNoSchedule or NoExecute."""
 
@@ -113,7 +111,7 @@ class Taint:
     time_added: datetime | None = time_field()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSpec:
     """How a node is configured: pod CIDRs, provider ID, cordoning, taints."""
 
@@ -124,7 +122,7 @@ class NodeSpec:
     taints: tuple[Taint, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeCondition:
     """Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable."""
 
@@ -136,7 +134,7 @@ class NodeCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeAddress:
     """One address of a node: Hostname, InternalIP, ExternalIP, InternalDNS or ExternalDNS."""
 
@@ -144,28 +142,28 @@ class NodeAddress:
     address: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DaemonEndpoint:
     """A port a node daemon listens on (the wire name is capitalised ``Port`` upstream)."""
 
     port: int = wire("Port", 0)
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeDaemonEndpoints:
     """Ports opened by daemons on the node."""
 
     kubelet_endpoint: DaemonEndpoint = DaemonEndpoint()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSwapStatus:
     """Swap memory of a node."""
 
     capacity: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSystemInfo:
     """Identity and versions reported by the kubelet."""
 
@@ -182,7 +180,7 @@ class NodeSystemInfo:
     swap: NodeSwapStatus | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerImage:
     """An image present on the node."""
 
@@ -190,7 +188,7 @@ class ContainerImage:
     size_bytes: int = 0
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class AttachedVolume:
     """A volume attached to the node."""
 
@@ -198,7 +196,7 @@ class AttachedVolume:
     device_path: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeRuntimeHandlerFeatures:
     """Features a runtime handler supports."""
 
@@ -206,7 +204,7 @@ class NodeRuntimeHandlerFeatures:
     user_namespaces: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeRuntimeHandler:
     """A runtime handler of the node's container runtime."""
 
@@ -214,14 +212,14 @@ class NodeRuntimeHandler:
     features: NodeRuntimeHandlerFeatures | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeFeatures:
     """Node-level features the kubelet reports."""
 
     supplemental_groups_policy: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeStatus:
     """Observed state of a node, written by the kubelet and the node lifecycle controller."""
 
@@ -240,7 +238,7 @@ class NodeStatus:
 
 
 @kind("", "v1", "nodes", namespaced=False, short_names=("no",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Node(Resource):
     """core/v1 Node."""
 
@@ -251,7 +249,7 @@ class Node(Resource):
 # --- Service ----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ServicePort:
     """A port a service exposes, and where it forwards to (``target_port``)."""
 
@@ -263,21 +261,21 @@ class ServicePort:
     node_port: int = 0
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ClientIPConfig:
     """Settings of ClientIP session affinity."""
 
     timeout_seconds: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SessionAffinityConfig:
     """Session affinity settings."""
 
     client_ip: ClientIPConfig | None = wire("clientIP")
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ServiceSpec:
     """How a service selects pods and exposes them."""
 
@@ -303,7 +301,7 @@ class ServiceSpec:
     traffic_distribution: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PortStatus:
     """Status of one load balancer port."""
 
@@ -312,7 +310,7 @@ class PortStatus:
     error: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LoadBalancerIngress:
     """An ingress point of a load balancer: an IP or a hostname."""
 
@@ -322,14 +320,14 @@ class LoadBalancerIngress:
     ports: tuple[PortStatus, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LoadBalancerStatus:
     """Ingress points of a load balancer."""
 
     ingress: tuple[LoadBalancerIngress, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ServiceStatus:
     """Observed state of a service."""
 
@@ -338,7 +336,7 @@ class ServiceStatus:
 
 
 @kind("", "v1", "services", short_names=("svc",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Service(Resource):
     """core/v1 Service."""
 
@@ -349,7 +347,7 @@ class Service(Resource):
 # --- Endpoints --------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointAddress:
     """One endpoint IP, with the pod it belongs to."""
 
@@ -359,7 +357,7 @@ class EndpointAddress:
     target_ref: ObjectReference | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointPort:
     """A port of an Endpoints subset."""
 
@@ -369,7 +367,7 @@ class EndpointPort:
     app_protocol: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointSubset:
     """Addresses that all share the same ports."""
 
@@ -379,7 +377,7 @@ class EndpointSubset:
 
 
 @kind("", "v1", "endpoints", short_names=("ep",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Endpoints(Resource):
     """core/v1 Endpoints."""
 
@@ -390,7 +388,7 @@ class Endpoints(Resource):
 
 
 @kind("", "v1", "configmaps", short_names=("cm",))
-@frozen
+@attrs.frozen(kw_only=True)
 class ConfigMap(Resource):
     """core/v1 ConfigMap."""
 
@@ -400,7 +398,7 @@ class ConfigMap(Resource):
 
 
 @kind("", "v1", "secrets")
-@frozen
+@attrs.frozen(kw_only=True)
 class Secret(Resource):
     """core/v1 Secret (values never appear in ``repr``)."""
 
@@ -413,7 +411,7 @@ class Secret(Resource):
 # --- Event ------------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EventSource:
     """The component (and host) that reported an event."""
 
@@ -421,7 +419,7 @@ class EventSource:
     host: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EventSeries:
     """A series of repeated events."""
 
@@ -430,7 +428,7 @@ class EventSeries:
 
 
 @kind("", "v1", "events", short_names=("ev",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Event(Resource):
     """core/v1 Event."""
 
@@ -453,7 +451,7 @@ class Event(Resource):
 # --- ReplicationController --------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicationControllerSpec:
     """Desired replicas of pods matching an equality-only selector."""
 
@@ -463,7 +461,7 @@ class ReplicationControllerSpec:
     template: PodTemplateSpec | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicationControllerCondition:
     """A replication controller condition, e.g. ReplicaFailure."""
 
@@ -474,7 +472,7 @@ class ReplicationControllerCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicationControllerStatus:
     """Observed replica counts of a replication controller."""
 
@@ -487,7 +485,7 @@ class ReplicationControllerStatus:
 
 
 @kind("", "v1", "replicationcontrollers", short_names=("rc",))
-@frozen
+@attrs.frozen(kw_only=True)
 class ReplicationController(Resource):
     """core/v1 ReplicationController."""
 
@@ -498,7 +496,7 @@ class ReplicationController(Resource):
 # --- PersistentVolume -------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LocalVolumeSource:
     """A local disk or directory on one node (needs ``node_affinity``)."""
 
@@ -506,14 +504,14 @@ class LocalVolumeSource:
     fs_type: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class VolumeNodeAffinity:
     """The nodes a persistent volume can be reached from."""
 
     required: NodeSelector | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeSpec:
     """A piece of storage: capacity, source, access modes and its claim."""
 
@@ -531,7 +529,7 @@ class PersistentVolumeSpec:
     volume_attributes_class_name: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeStatus:
     """Available, Bound, Released or Failed."""
 
@@ -542,7 +540,7 @@ class PersistentVolumeStatus:
 
 
 @kind("", "v1", "persistentvolumes", namespaced=False, short_names=("pv",))
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolume(Resource):
     """core/v1 PersistentVolume."""
 
@@ -553,7 +551,7 @@ class PersistentVolume(Resource):
 # --- PersistentVolumeClaim --------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class VolumeResourceRequirements:
     """Storage a claim requests (and at most may use)."""
 
@@ -561,7 +559,7 @@ class VolumeResourceRequirements:
     requests: ResourceList = mapping()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaimSpec:
     """What storage a claim wants: access modes, size, class, or a specific volume."""
 
@@ -576,7 +574,7 @@ class PersistentVolumeClaimSpec:
     volume_attributes_class_name: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaimCondition:
     """A claim condition, e.g. Resizing or FileSystemResizePending."""
 
@@ -588,7 +586,7 @@ class PersistentVolumeClaimCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ModifyVolumeStatus:
     """Progress of a change of a claim's volume attributes class."""
 
@@ -596,7 +594,7 @@ class ModifyVolumeStatus:
     status: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaimStatus:
     """Pending, Bound or Lost, with the capacity actually provided."""
 
@@ -611,7 +609,7 @@ class PersistentVolumeClaimStatus:
 
 
 @kind("", "v1", "persistentvolumeclaims", short_names=("pvc",))
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaim(Resource):
     """core/v1 PersistentVolumeClaim."""
 

@@ -43,4 +43,4 @@ def default_object(obj: T, *, registry: KindRegistry = REGISTRY) -> T:
     fn = _DEFAULTERS.get(cls)
     if fn is None:
         fn = registry.for_class(cls).defaulter
-    return obj if fn is None else fn(obj)  # type: ignore[no-any-return]
+    return obj if fn is None else fn(obj)

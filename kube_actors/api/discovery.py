@@ -11,10 +11,8 @@ from kube_actors.api.core import ObjectReference
 from kube_actors.api.meta import Resource
 from kube_actors.api.registry import kind
 
-frozen = attrs.frozen(kw_only=True)
 
-
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointConditions:
     """Ready, serving and terminating state of an endpoint (unset means unknown)."""
 
@@ -23,21 +21,21 @@ class EndpointConditions:
     terminating: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ForZone:
     """A zone that should consume an endpoint (topology-aware routing)."""
 
     name: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ForNode:
     """A node that should consume an endpoint (PreferSameNode traffic distribution)."""
 
     name: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointHints:
     """Where an endpoint should be consumed from."""
 
@@ -45,7 +43,7 @@ class EndpointHints:
     for_nodes: tuple[ForNode, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Endpoint:
     """One backend of a slice: its addresses (usually one pod IP), state and location."""
 
@@ -59,7 +57,7 @@ class Endpoint:
     hints: EndpointHints | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointSlicePort:
     """A port of an EndpointSlice (upstream ``discovery/v1.EndpointPort``)."""
 
@@ -70,7 +68,7 @@ class EndpointSlicePort:
 
 
 @kind("discovery.k8s.io", "v1", "endpointslices")
-@frozen
+@attrs.frozen(kw_only=True)
 class EndpointSlice(Resource):
     """discovery.k8s.io/v1 EndpointSlice (no spec: fields sit beside ``metadata``)."""
 

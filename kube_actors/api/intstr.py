@@ -17,7 +17,7 @@ def is_percent(value: IntOrString) -> bool:
 
 
 def scaled_value(value: IntOrString | None, total: int, *, round_up: bool) -> int:
-    """Resolve an int-or-percentage against ``total``, like upstream ``GetScaledValueFromIntOrPercent``.
+    """Resolve an int or a percentage against ``total`` (``GetScaledValueFromIntOrPercent``).
 
     Deployments round maxSurge up and maxUnavailable down:
 

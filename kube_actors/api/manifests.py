@@ -82,15 +82,15 @@ def _read_sources(
     if isinstance(source, bytes):
         yield "<string>", source.decode("utf-8")
         return
-    if hasattr(source, "read"):
-        yield getattr(source, "name", "<stream>"), source.read()  # type: ignore[union-attr]
+    if not isinstance(source, (str, os.PathLike)):
+        yield getattr(source, "name", "<stream>"), source.read()
         return
     if isinstance(source, str) and (
         "\n" in source or not (source.endswith(_SUFFIXES) or os.path.exists(source))
     ):
         yield "<string>", source
         return
-    path = Path(source)  # type: ignore[arg-type]
+    path = Path(source)
     if path.is_dir():
         pattern = "**/*" if recursive else "*"
         files = sorted(p for p in path.glob(pattern) if p.suffix in _SUFFIXES and p.is_file())
@@ -154,7 +154,7 @@ def load_manifests(
     for name, text in _read_sources(source, recursive):
         for number, data in _documents(name, text):
             try:
-                obj = from_dict(data, strict=strict, registry=registry)
+                obj: Any = from_dict(data, strict=strict, registry=registry)
             except SerializationError as exc:
                 problems += _problems(name, number, exc.errors)
                 continue

@@ -17,13 +17,11 @@ from kube_actors.api.registry import kind
 #: Resource name -> quantity (``requests``, ``limits``, ``capacity``, ``allocatable``, ...).
 ResourceList: TypeAlias = Mapping[str, Quantity]
 
-frozen = attrs.frozen(kw_only=True)
-
 
 # --- containers -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerPort:
     """A port a container exposes; ``host_port`` reserves it on the node (scheduler NodePorts)."""
 
@@ -34,7 +32,7 @@ class ContainerPort:
     host_ip: str = wire("hostIP", "")
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ObjectFieldSelector:
     """Selects a field of the pod (downward API), e.g. ``metadata.name`` or ``status.podIP``."""
 
@@ -42,7 +40,7 @@ class ObjectFieldSelector:
     api_version: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceFieldSelector:
     """Selects a container resource (``limits.cpu``) for env vars and downward API files."""
 
@@ -51,7 +49,7 @@ class ResourceFieldSelector:
     divisor: Quantity | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ConfigMapKeySelector:
     """One key of a ConfigMap."""
 
@@ -60,7 +58,7 @@ class ConfigMapKeySelector:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SecretKeySelector:
     """One key of a Secret."""
 
@@ -69,7 +67,7 @@ class SecretKeySelector:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EnvVarSource:
     """Where an env var's value comes from when it has no literal ``value``."""
 
@@ -79,7 +77,7 @@ class EnvVarSource:
     secret_key_ref: SecretKeySelector | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EnvVar:
     """An environment variable of a container."""
 
@@ -88,7 +86,7 @@ class EnvVar:
     value_from: EnvVarSource | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ConfigMapEnvSource:
     """All keys of a ConfigMap as env vars."""
 
@@ -96,7 +94,7 @@ class ConfigMapEnvSource:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SecretEnvSource:
     """All keys of a Secret as env vars."""
 
@@ -104,7 +102,7 @@ class SecretEnvSource:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EnvFromSource:
     """``envFrom`` entry: a ConfigMap or Secret, with an optional prefix."""
 
@@ -113,7 +111,7 @@ class EnvFromSource:
     secret_ref: SecretEnvSource | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceClaim:
     """A dynamic resource claim used by a container."""
 
@@ -121,7 +119,7 @@ class ResourceClaim:
     request: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ResourceRequirements:
     """Compute resources: ``requests`` drive scheduling, ``limits`` cap usage."""
 
@@ -130,7 +128,7 @@ class ResourceRequirements:
     claims: tuple[ResourceClaim, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class VolumeMount:
     """Mounts a pod volume into a container."""
 
@@ -141,14 +139,14 @@ class VolumeMount:
     mount_propagation: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ExecAction:
     """Run a command in the container."""
 
     command: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HTTPHeader:
     """A header sent by an HTTP probe."""
 
@@ -156,7 +154,7 @@ class HTTPHeader:
     value: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HTTPGetAction:
     """An HTTP GET against the container (probes, lifecycle hooks)."""
 
@@ -167,7 +165,7 @@ class HTTPGetAction:
     http_headers: tuple[HTTPHeader, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TCPSocketAction:
     """Open a TCP connection to the container."""
 
@@ -175,7 +173,7 @@ class TCPSocketAction:
     host: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class GRPCAction:
     """A gRPC health check."""
 
@@ -183,7 +181,7 @@ class GRPCAction:
     service: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Probe:
     """Liveness, readiness or startup probe (defaults 0 s / 10 s / 1 s / 1 / 3, see defaults)."""
 
@@ -199,14 +197,14 @@ class Probe:
     termination_grace_period_seconds: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SleepAction:
     """Sleep before the container stops (preStop)."""
 
     seconds: int
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LifecycleHandler:
     """A postStart or preStop hook."""
 
@@ -216,7 +214,7 @@ class LifecycleHandler:
     sleep: SleepAction | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Lifecycle:
     """Container lifecycle hooks."""
 
@@ -225,7 +223,7 @@ class Lifecycle:
     stop_signal: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Capabilities:
     """Linux capabilities to add or drop."""
 
@@ -233,7 +231,7 @@ class Capabilities:
     drop: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SecurityContext:
     """Container security settings (recorded; the simulated kubelet does not enforce them)."""
 
@@ -246,7 +244,7 @@ class SecurityContext:
     allow_privilege_escalation: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Container:
     """A container of a pod (also used for init containers)."""
 
@@ -276,7 +274,7 @@ class Container:
 # --- volumes ----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class KeyToPath:
     """Projects one key of a ConfigMap or Secret to a file path."""
 
@@ -285,7 +283,7 @@ class KeyToPath:
     mode: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class EmptyDirVolumeSource:
     """A scratch directory that lives as long as the pod."""
 
@@ -293,7 +291,7 @@ class EmptyDirVolumeSource:
     size_limit: Quantity | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HostPathVolumeSource:
     """A path on the node."""
 
@@ -301,7 +299,7 @@ class HostPathVolumeSource:
     type: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ConfigMapVolumeSource:
     """A ConfigMap's keys as files."""
 
@@ -311,7 +309,7 @@ class ConfigMapVolumeSource:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class SecretVolumeSource:
     """A Secret's keys as files."""
 
@@ -321,7 +319,7 @@ class SecretVolumeSource:
     optional: bool | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PersistentVolumeClaimVolumeSource:
     """Mounts the volume bound to a PersistentVolumeClaim."""
 
@@ -329,7 +327,7 @@ class PersistentVolumeClaimVolumeSource:
     read_only: bool = False
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DownwardAPIVolumeFile:
     """One file of a downward API volume."""
 
@@ -339,7 +337,7 @@ class DownwardAPIVolumeFile:
     mode: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class DownwardAPIVolumeSource:
     """Pod fields as files."""
 
@@ -347,7 +345,7 @@ class DownwardAPIVolumeSource:
     default_mode: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NFSVolumeSource:
     """An NFS export."""
 
@@ -356,7 +354,7 @@ class NFSVolumeSource:
     read_only: bool = False
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Volume:
     """A named volume of a pod; exactly one source is set."""
 
@@ -373,7 +371,7 @@ class Volume:
 # --- scheduling -------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSelectorRequirement:
     """A node label (or field) requirement: In, NotIn, Exists, DoesNotExist, Gt, Lt."""
 
@@ -382,7 +380,7 @@ class NodeSelectorRequirement:
     values: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSelectorTerm:
     """Requirements ANDed together; terms of a NodeSelector are ORed."""
 
@@ -390,14 +388,14 @@ class NodeSelectorTerm:
     match_fields: tuple[NodeSelectorRequirement, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeSelector:
     """Required node affinity: a node must match at least one term."""
 
     node_selector_terms: tuple[NodeSelectorTerm, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PreferredSchedulingTerm:
     """A weighted preferred node affinity term (weight 1..100)."""
 
@@ -405,7 +403,7 @@ class PreferredSchedulingTerm:
     preference: NodeSelectorTerm
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class NodeAffinity:
     """Node affinity of a pod."""
 
@@ -415,7 +413,7 @@ class NodeAffinity:
     )
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodAffinityTerm:
     """Pods matching ``label_selector`` in ``namespaces``, counted per ``topology_key`` domain."""
 
@@ -427,7 +425,7 @@ class PodAffinityTerm:
     mismatch_label_keys: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class WeightedPodAffinityTerm:
     """A weighted preferred pod (anti-)affinity term (weight 1..100)."""
 
@@ -435,7 +433,7 @@ class WeightedPodAffinityTerm:
     pod_affinity_term: PodAffinityTerm
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodAffinity:
     """Inter-pod affinity (or, as ``pod_anti_affinity``, anti-affinity)."""
 
@@ -445,7 +443,7 @@ class PodAffinity:
     )
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Affinity:
     """Node affinity, pod affinity and pod anti-affinity."""
 
@@ -454,7 +452,7 @@ class Affinity:
     pod_anti_affinity: PodAffinity | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Toleration:
     """Lets a pod schedule onto (or stay on) nodes with a matching taint."""
 
@@ -465,7 +463,7 @@ class Toleration:
     toleration_seconds: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class TopologySpreadConstraint:
     """Spread matching pods evenly across the domains of ``topology_key``."""
 
@@ -479,7 +477,7 @@ class TopologySpreadConstraint:
     match_label_keys: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodSchedulingGate:
     """While a pod has scheduling gates, the scheduler leaves it alone."""
 
@@ -489,14 +487,14 @@ class PodSchedulingGate:
 # --- pod-level settings -----------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class LocalObjectReference:
     """A reference to an object in the same namespace, by name."""
 
     name: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HostAlias:
     """An /etc/hosts entry."""
 
@@ -504,7 +502,7 @@ class HostAlias:
     hostnames: tuple[str, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodDNSConfigOption:
     """A resolver option."""
 
@@ -512,7 +510,7 @@ class PodDNSConfigOption:
     value: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodDNSConfig:
     """Extra DNS settings of a pod."""
 
@@ -521,14 +519,14 @@ class PodDNSConfig:
     options: tuple[PodDNSConfigOption, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodReadinessGate:
     """An extra condition that must be True for the pod to be Ready."""
 
     condition_type: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class Sysctl:
     """A namespaced kernel parameter."""
 
@@ -536,7 +534,7 @@ class Sysctl:
     value: str
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodSecurityContext:
     """Pod-wide security settings (recorded, not enforced)."""
 
@@ -548,7 +546,7 @@ class PodSecurityContext:
     sysctls: tuple[Sysctl, ...] = seq()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodSpec:
     """What a pod runs and where it may run."""
 
@@ -591,7 +589,7 @@ class PodSpec:
 # --- status -----------------------------------------------------------------------------------
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodCondition:
     """PodScheduled, Initialized, ContainersReady, Ready (and readiness gates)."""
 
@@ -604,7 +602,7 @@ class PodCondition:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerStateWaiting:
     """Not yet running: ContainerCreating, CrashLoopBackOff, CreateContainerConfigError, ..."""
 
@@ -612,14 +610,14 @@ class ContainerStateWaiting:
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerStateRunning:
     """Running since ``started_at``."""
 
     started_at: datetime | None = time_field()
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerStateTerminated:
     """Exited with ``exit_code`` (reason Completed or Error)."""
 
@@ -632,7 +630,7 @@ class ContainerStateTerminated:
     container_id: str = wire("containerID", "")
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerState:
     """Exactly one of waiting, running, terminated."""
 
@@ -641,7 +639,7 @@ class ContainerState:
     terminated: ContainerStateTerminated | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class ContainerStatus:
     """The kubelet's view of one container."""
 
@@ -656,21 +654,21 @@ class ContainerStatus:
     last_state: ContainerState | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodIP:
     """One IP of a pod."""
 
     ip: str = wire("ip", "")
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class HostIP:
     """One IP of the pod's node."""
 
     ip: str = wire("ip", "")
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodStatus:
     """Observed state of a pod, written by the scheduler and the kubelet."""
 
@@ -690,7 +688,7 @@ class PodStatus:
     observed_generation: int = 0
 
 
-@frozen
+@attrs.frozen(kw_only=True)
 class PodTemplateSpec:
     """The pod a workload controller stamps out (``spec.template``)."""
 
@@ -699,7 +697,7 @@ class PodTemplateSpec:
 
 
 @kind("", "v1", "pods", short_names=("po",))
-@frozen
+@attrs.frozen(kw_only=True)
 class Pod(Resource):
     """core/v1 Pod."""
 

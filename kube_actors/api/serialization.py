@@ -79,9 +79,15 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
     return field.metadata.get(WIRE) or _camel(field.name)
 
 
-@cache
+_WIRE_NAMES: dict[type[Any], dict[str, str]] = {}
+
+
 def _wire_names(cls: type[Any]) -> dict[str, str]:
-    return {a.name: wire_name(a) for a in attrs.fields(cls)}
+    """Python field name -> wire name for an attrs class (computed once per class)."""
+    names = _WIRE_NAMES.get(cls)
+    if names is None:
+        names = _WIRE_NAMES[cls] = {a.name: wire_name(a) for a in attrs.fields(cls)}
+    return names
 
 
 # --- leaf hooks: strict about types, because Kubernetes' decoder is ----------------------------
@@ -95,13 +101,13 @@ def _describe(value: object) -> str:
 
 def _str(value: Any, _: Any) -> str:
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     raise TypeError(f"expected a string, got {_describe(value)}")
 
 
 def _int(value: Any, _: Any) -> int:
     if value.__class__ is int:
-        return value  # type: ignore[no-any-return]
+        return value
     raise TypeError(f"expected an integer, got {_describe(value)}")
 
 
@@ -113,13 +119,13 @@ def _float(value: Any, _: Any) -> float:
 
 def _bool(value: Any, _: Any) -> bool:
     if value.__class__ is bool:
-        return value  # type: ignore[no-any-return]
+        return value
     raise TypeError(f"expected true or false, got {_describe(value)}")
 
 
 def _int_or_str(value: Any, _: Any) -> int | str:
     if value.__class__ is int or value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value
     raise TypeError(f"expected an integer or a string, got {_describe(value)}")
 
 
@@ -142,7 +148,7 @@ def _datetime(value: Any, _: Any) -> datetime:
 
 def _quantity(value: Any, _: Any) -> Quantity:
     if value.__class__ is Quantity:
-        return value  # type: ignore[no-any-return]
+        return value
     return parse_quantity(value)
 
 
@@ -263,7 +269,7 @@ def make_converter(*, strict: bool = True) -> cattrs.Converter:
         return lambda items: [handler(v) for v in items]
 
     def attrs_structure(cls: type[Any]) -> Callable[[Any, Any], Any]:
-        renames = {name: override(rename=w) for name, w in _wire_names(cls).items()}
+        renames: dict[str, Any] = {n: override(rename=w) for n, w in _wire_names(cls).items()}
         fn = make_dict_structure_fn(
             cls, conv, _cattrs_forbid_extra_keys=strict, _cattrs_detailed_validation=True, **renames
         )
@@ -276,7 +282,7 @@ def make_converter(*, strict: bool = True) -> cattrs.Converter:
         return structure_attrs
 
     def attrs_unstructure(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-        renames = {name: override(rename=w) for name, w in _wire_names(cls).items()}
+        renames: dict[str, Any] = {n: override(rename=w) for n, w in _wire_names(cls).items()}
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames)
 
     conv.register_structure_hook_factory(_is_mapping, mapping_structure)
@@ -362,8 +368,8 @@ def _flatten(exc: BaseException, path: str, out: list[PathError]) -> None:
             hint = f" (did you mean {_join(path, close[0])}?)" if close else ""
             out.append(PathError(_join(path, extra), f'unknown field "{extra}"{hint}'))
     elif isinstance(exc, BaseExceptionGroup):
-        for sub in exc.exceptions:
-            _flatten(sub, path, out)
+        for inner in exc.exceptions:
+            _flatten(inner, path, out)
     else:
         out.append(PathError(path, _leaf_message(exc)))
 
@@ -433,7 +439,7 @@ def from_dict(
 
 
 def to_dict(obj: Any, *, registry: KindRegistry = REGISTRY) -> dict[str, Any]:
-    """Plain, manifest-shaped data for ``obj``: ``apiVersion`` and ``kind`` first, defaults left out.
+    """Manifest-shaped data for ``obj``: ``apiVersion`` and ``kind`` first, defaults left out.
 
     >>> from kube_actors.api import Pod, ObjectMeta
     >>> to_dict(Pod(metadata=ObjectMeta(name="web")))

@@ -59,7 +59,7 @@ def format_value(value: Any) -> str:
 
 @attrs.frozen
 class FieldError:
-    """One invalid field: ``metadata.name: Invalid value: "Web_Server": a lowercase RFC 1123 ..."``."""
+    """One invalid field, printed as ``metadata.name: Invalid value: "Web_Server": <detail>``."""
 
     type: ErrorType
     path: str

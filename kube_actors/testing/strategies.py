@@ -17,7 +17,6 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import attrs
@@ -110,7 +109,7 @@ def object_meta() -> st.SearchStrategy[ObjectMeta]:
     )
 
 
-_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 
 _json: st.SearchStrategy[Any] = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
@@ -119,8 +118,17 @@ _json: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@cache
+_CACHE: dict[Any, st.SearchStrategy[Any]] = {}
+
+
 def _strategy_for_type(tp: Any) -> st.SearchStrategy[Any]:
+    strategy = _CACHE.get(tp)
+    if strategy is None:
+        strategy = _CACHE[tp] = _build_strategy(tp)
+    return strategy
+
+
+def _build_strategy(tp: Any) -> st.SearchStrategy[Any]:
     if tp is ObjectMeta:
         return object_meta()
     simple: dict[Any, st.SearchStrategy[Any]] = {
@@ -147,10 +155,15 @@ def _strategy_for_type(tp: Any) -> st.SearchStrategy[Any]:
     raise TypeError(f"no strategy for field type {tp!r}")
 
 
-def _strategy_for_class(cls: type[Any]) -> st.SearchStrategy[Any]:
+def _strategy_for_class(cls: Any) -> st.SearchStrategy[Any]:
     hints = get_type_hints(cls)
-    fields = {a.name: st.deferred(lambda t=hints[a.name]: _strategy_for_type(t)) for a in attrs.fields(cls)}
+    fields = {a.name: _deferred(hints[a.name]) for a in attrs.fields(cls)}
     return st.builds(cls, **fields)
+
+
+def _deferred(tp: Any) -> st.SearchStrategy[Any]:
+    # Deferred so a class's strategy is built on first draw, not for every field up front.
+    return st.deferred(lambda: _strategy_for_type(tp))
 
 
 def objects(cls: type[Any]) -> st.SearchStrategy[Any]:
