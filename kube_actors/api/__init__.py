@@ -12,7 +12,12 @@ True
 from __future__ import annotations
 
 # Built-in defaulters and validators register themselves on import.
-from kube_actors.api import _default_pod, _validate_pod  # noqa: F401
+from kube_actors.api import (  # noqa: F401
+    _default_pod,
+    _default_workloads,
+    _validate_pod,
+    _validate_workloads,
+)
 from kube_actors.api._frozen import (
     EMPTY,
     FrozenDict,
@@ -145,6 +150,11 @@ from kube_actors.api.core import (
     TypedObjectReference,
     VolumeNodeAffinity,
     VolumeResourceRequirements,
+)
+from kube_actors.api.cron import (
+    CronError,
+    CronSchedule,
+    parse_cron,
 )
 from kube_actors.api.defaults import (
     default_object,
@@ -305,9 +315,11 @@ __all__ = [
     "ContainerStateWaiting",
     "ContainerStatus",
     "ControllerRevision",
+    "CronError",
     "CronJob",
     "CronJobSpec",
     "CronJobStatus",
+    "CronSchedule",
     "CrossVersionObjectReference",
     "DaemonEndpoint",
     "DaemonSet",
@@ -511,6 +523,7 @@ __all__ = [
     "is_percent",
     "load_manifests",
     "node_selector_requirements_match",
+    "parse_cron",
     "parse_quantity",
     "parse_selector",
     "register_kind",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from kube_actors.api import names
 from kube_actors.api._paths import join
@@ -435,10 +435,15 @@ def _validate_spread(
     return errors
 
 
-def validate_pod_spec(path: str, spec: PodSpec) -> list[FieldError]:
-    """Every field error of a pod spec (containers, volumes, scheduling fields, policies)."""
+def validate_pod_spec(
+    path: str, spec: PodSpec, *, extra_volumes: Collection[str] = ()
+) -> list[FieldError]:
+    """Every field error of a pod spec (containers, volumes, scheduling fields, policies).
+
+    ``extra_volumes`` names volumes a controller adds (StatefulSet claim templates).
+    """
     errors = _validate_volumes(join(path, "volumes"), spec.volumes)
-    volumes = {v.name for v in spec.volumes}
+    volumes = {v.name for v in spec.volumes} | set(extra_volumes)
     if not spec.containers:
         errors.append(required(join(path, "containers")))
     seen: set[str] = set()
@@ -506,11 +511,13 @@ def validate_pod_spec(path: str, spec: PodSpec) -> list[FieldError]:
     return errors
 
 
-def validate_pod_template(path: str, template: PodTemplateSpec) -> list[FieldError]:
-    """A pod template: its labels and annotations, and its spec."""
-    meta = template.metadata
-    errors = check_labels(join(join(path, "metadata"), "labels"), meta.labels)
-    return errors + validate_pod_spec(join(path, "spec"), template.spec)
+def validate_pod_template(
+    path: str, template: PodTemplateSpec, *, extra_volumes: Collection[str] = ()
+) -> list[FieldError]:
+    """A pod template: its labels and its spec."""
+    errors = check_labels(join(join(path, "metadata"), "labels"), template.metadata.labels)
+    spec_path = join(path, "spec")
+    return errors + validate_pod_spec(spec_path, template.spec, extra_volumes=extra_volumes)
 
 
 @register_validator(Pod)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import pickle
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -128,7 +128,7 @@ MAX_BINARY = 2**63 - 1  # upstream maxAllowed
         # big values: exact, no precision limit
         ("123456789012345678901234567890", "123456789012345678901234567890", "DecimalSI"),
         ("1e30", "1e30", "DecimalExponent"),
-        ("1.000000000000000000000000000001", "1000000000n", "DecimalSI"),
+        ("1.000000000000000000000000000001", "1000000001n", "DecimalSI"),
         ("9223372036854775808", "9223372036854775808", "DecimalSI"),
     ],
 )
@@ -196,7 +196,7 @@ def test_parse_exact_value(text: str, nanos: int) -> None:
         ("1e3.5", "expected a number"),
         ("1Kib", "expected a number"),
         ("1_000", "expected a number"),
-        ("١", "expected a number"),  # a non-ASCII digit
+        ("\u0661", "expected a number"),  # ARABIC-INDIC DIGIT ONE: digits are ASCII only
         ("inf", "expected a number"),
         ("NaN", "expected a number"),
         ("1e4294967297", "exponent must be between"),
@@ -221,7 +221,7 @@ def test_error_message_lists_the_suffixes() -> None:
     assert issubclass(QuantityError, ValueError)
 
 
-# --- non-string input (YAML and JSON numbers) ------------------------------------------------------
+# --- non-string input (YAML and JSON numbers) --------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -259,12 +259,14 @@ def test_numbers_are_accepted(value: float, canonical: str) -> None:
 def test_other_types_are_rejected(value: object, shown: str) -> None:
     with pytest.raises(QuantityError) as excinfo:
         parse_quantity(value)  # type: ignore[arg-type]
-    assert str(excinfo.value).startswith(f'invalid quantity "{shown}": must be a string or a number')
+    assert str(excinfo.value).startswith(
+        f'invalid quantity "{shown}": must be a string or a number'
+    )
 
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 10**1000])
 def test_numbers_out_of_range_are_rejected(value: float) -> None:
-    with pytest.raises(QuantityError, match="^invalid quantity "):
+    with pytest.raises(QuantityError, match=r"^invalid quantity "):
         parse_quantity(value)
 
 
@@ -350,11 +352,24 @@ def test_str(nanos: int, fmt: str, canonical: str) -> None:
     assert repr(q) == f'Quantity("{canonical}")'
 
 
+def test_binary_without_a_suffix_reparses_as_decimal() -> None:
+    # Upstream prints a whole BinarySI value that no power of 1024 divides as a plain number,
+    # and a plain number is DecimalSI: the text changes on the first round trip only.
+    q = Quantity.from_bytes(5000)
+    assert str(q) == "5000"
+    back = parse_quantity("5000")
+    assert back == q
+    assert back.format == "DecimalSI"
+    assert str(back) == "5k"
+
+
 def test_str_of_a_huge_value() -> None:
     # more digits than CPython's int -> str limit (4300 by default)
     q = Quantity(7 * 10**6000 + 1, "DecimalExponent")
     text = str(q)
-    assert text.startswith("7") and text.endswith("1e-9") and len(text) == 6001 + 4
+    assert text.startswith("70000")
+    assert text.endswith("00001e-9")
+    assert len(text) == 6001 + len("e-9")
 
 
 # --- constructors and accessors ------------------------------------------------------------------
@@ -400,7 +415,11 @@ def test_constructor_wants_a_known_format() -> None:
         ("-1n", -1, -1),
         ("-1.5", -2, -1500),
         ("-1500u", -1, -2),
-        ("123456789012345678901234567890", 123456789012345678901234567890, 10**3 * 123456789012345678901234567890),
+        (
+            "123456789012345678901234567890",
+            123456789012345678901234567890,
+            10**3 * 123456789012345678901234567890,
+        ),
     ],
 )
 def test_value_and_milli_value_round_up(text: str, value: int, milli: int) -> None:
@@ -417,7 +436,10 @@ def test_value_and_milli_value_round_up(text: str, value: int, milli: int) -> No
         ("1Gi", Decimal(2**30)),
         ("-1n", Decimal("-0.000000001")),
         ("0.9Gi", Decimal("966367641.6")),
-        ("123456789012345678901234567890.123456789", Decimal("123456789012345678901234567890.123456789")),
+        (
+            "123456789012345678901234567890.123456789",
+            Decimal("123456789012345678901234567890.123456789"),
+        ),
         ("0", Decimal(0)),
     ],
 )
@@ -476,9 +498,17 @@ def test_equal_across_formats(a: str, b: str) -> None:
 )
 def test_order(smaller: str, larger: str) -> None:
     a, b = parse_quantity(smaller), parse_quantity(larger)
-    assert a < b and a <= b and b > a and b >= a and a != b
-    assert not (b < a or b <= a or a > b or a >= b)
-    assert max(b, a) is b and sorted([b, a]) == [a, b]
+    assert a < b
+    assert a <= b
+    assert b > a
+    assert b >= a
+    assert a != b
+    assert not b < a
+    assert not b <= a
+    assert not a > b
+    assert not a >= b
+    assert max(b, a) is b
+    assert sorted([b, a]) == [a, b]
 
 
 def test_comparison_with_other_types() -> None:
@@ -545,8 +575,10 @@ def test_neg_abs_mul() -> None:
     q = parse_quantity("1.5Gi")
     assert str(-q) == "-1536Mi"
     assert (-q).format == "BinarySI"
-    assert -(-q) == q
-    assert abs(-q) == q and abs(q) == q
+    neg = -q
+    assert -neg == q
+    assert abs(neg) == q
+    assert abs(q) is q
     assert +q is q
     assert str(q * 2) == "3Gi"
     assert str(2 * q) == "3Gi"
@@ -584,7 +616,8 @@ def test_immutable() -> None:
         q.other = 5  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
         del q._format
-    assert q.nanos == NANO and q.format == "DecimalSI"
+    assert q.nanos == NANO
+    assert q.format == "DecimalSI"
     assert not hasattr(q, "__dict__")
 
 
@@ -593,7 +626,9 @@ def test_copy_and_pickle() -> None:
     assert copy.copy(q) is q
     assert copy.deepcopy(q) is q
     back = pickle.loads(pickle.dumps(q))
-    assert back == q and back.format == q.format and str(back) == "1536Mi"
+    assert back == q
+    assert back.format == q.format
+    assert str(back) == "1536Mi"
 
 
 # --- properties ----------------------------------------------------------------------------------
@@ -602,7 +637,9 @@ formats = st.sampled_from(["DecimalSI", "BinarySI", "DecimalExponent"])
 nanos_values = st.one_of(
     st.integers(),
     st.integers(min_value=-(10**40), max_value=10**40),
-    st.builds(lambda k, p, e: k * 1024**p * NANO, st.integers(-2000, 2000), st.integers(0, 6), st.just(0)),
+    # whole binary multiples, to exercise the Ki..Ei suffixes
+    st.builds(lambda k, p: k * 1024**p * NANO, st.integers(-2000, 2000), st.integers(0, 6)),
+    # round decimal values, to exercise the SI suffixes and exponents
     st.builds(lambda k, e: k * 10**e, st.integers(-1000, 1000), st.integers(0, 60)),
 )
 
@@ -613,8 +650,13 @@ def test_canonical_text_round_trips(nanos: int, fmt: str) -> None:
     text = str(q)
     back = parse_quantity(text)
     assert back == q
-    assert str(back) == text  # the canonical form is a fixed point
-    assert back.milli_value() == q.milli_value() and back.value() == q.value()
+    if back.format == q.format:
+        assert str(back) == text  # the canonical form is a fixed point
+    # else BinarySI printed without a binary suffix ("5000") parses as DecimalSI ("5k"), as
+    # upstream; one more round trip is stable
+    assert str(parse_quantity(str(back))) == str(back)
+    assert back.milli_value() == q.milli_value()
+    assert back.value() == q.value()
 
 
 @given(nanos_values, formats)
@@ -631,15 +673,18 @@ def test_order_agrees_with_decimal(a: int, b: int) -> None:
     assert (qa < qb) == (da < db)
     assert (qa <= qb) == (da <= db)
     assert (qa == qb) == (da == db)
-    assert (qa + qb).as_decimal() == da + db
-    assert (qa - qb).as_decimal() == da - db
+    with localcontext(Context(prec=200)):  # the default 28 digits would round the sums
+        assert (qa + qb).as_decimal() == da + db
+        assert (qa - qb).as_decimal() == da - db
 
 
 @given(
     st.sampled_from(["", "-", "+"]),
     st.text("0123456789", max_size=25),
     st.one_of(st.none(), st.text("0123456789", max_size=25)),
-    st.sampled_from(["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "e-7", "E12"]),
+    st.sampled_from(
+        ["", "n", "u", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "e-7", "E12"]
+    ),
 )
 def test_parse_matches_exact_decimal_arithmetic(
     sign: str, whole: str, fraction: str | None, suffix: str
@@ -649,16 +694,21 @@ def test_parse_matches_exact_decimal_arithmetic(
         with pytest.raises(QuantityError):
             parse_quantity(text)
         return
+    with localcontext(Context(prec=200)):  # the default 28 digits would round
+        expected = _exact_nanos(whole, fraction, suffix)
+    q = parse_quantity(text)
+    assert q.nanos == (-expected if sign == "-" else expected)
+
+
+def _exact_nanos(whole: str, fraction: str | None, suffix: str) -> int:
     number = Decimal(f"{whole or 0}.{fraction or 0}")
-    scale = {"n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+    scale = {"": 0, "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
     binary = {"Ki": 10, "Mi": 20, "Gi": 30}
     if suffix in binary:
         exact = number * 2 ** binary[suffix]
     else:
-        exponent = int(suffix[1:]) if suffix[:1] in ("e", "E") and len(suffix) > 1 else scale.get(suffix, 0)
+        is_exponent = suffix[:1] in ("e", "E") and len(suffix) > 1
+        exponent = int(suffix[1:]) if is_exponent else scale[suffix]
         exact = number.scaleb(exponent)
-    expected = math.ceil(exact.scaleb(9))  # magnitudes round up to a whole nano
-    if suffix in binary:
-        expected = min(expected, MAX_BINARY * NANO)
-    q = parse_quantity(text)
-    assert q.nanos == (-expected if sign == "-" else expected)
+    nanos = math.ceil(exact.scaleb(9))  # magnitudes round up to a whole nano
+    return min(nanos, MAX_BINARY * NANO) if suffix in binary else nanos
