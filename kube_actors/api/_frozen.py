@@ -75,3 +75,21 @@ def freeze_seq(value: Iterable[T] | None) -> tuple[T, ...]:
     if isinstance(value, (str, bytes, Mapping)):
         raise TypeError(f"expected a sequence, got {type(value).__name__}")
     return tuple(value)
+
+
+def freeze_json(value: Any) -> Any:
+    """Arbitrary JSON made immutable: dicts become FrozenDicts and lists tuples, all the way."""
+    if isinstance(value, Mapping):
+        return FrozenDict({k: freeze_json(v) for k, v in value.items()}) if value else EMPTY
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze_json(v) for v in value)
+    return value
+
+
+def thaw_json(value: Any) -> Any:
+    """The inverse of :func:`freeze_json`: plain dicts and lists, ready for ``json.dumps``."""
+    if isinstance(value, Mapping):
+        return {k: thaw_json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw_json(v) for v in value]
+    return value

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from kube_actors.api._fields import seq, time_field
+from kube_actors.api._frozen import freeze_json
 from kube_actors.api.core import PersistentVolumeClaimSpec, PersistentVolumeClaimStatus
 from kube_actors.api.intstr import IntOrString
 from kube_actors.api.meta import LabelSelector, ObjectMeta, Resource
@@ -301,5 +302,6 @@ class StatefulSet(Resource):
 class ControllerRevision(Resource):
     """apps/v1 ControllerRevision: an immutable snapshot of a DaemonSet or StatefulSet template."""
 
-    data: Any = None  # arbitrary JSON (runtime.RawExtension)
+    # Arbitrary JSON (runtime.RawExtension), frozen so the object stays immutable.
+    data: Any = attrs.field(default=None, converter=freeze_json)
     revision: int

@@ -19,6 +19,14 @@ form (the largest suffix of the same family that keeps the number whole).
 True
 >>> str(parse_quantity("250m") + parse_quantity("1"))
 '1250m'
+
+Where upstream is lossy or lax, this module is stricter, on purpose:
+
+- a number needs a digit: upstream reads ``.``, ``-`` and a bare suffix (``Gi``) as zero;
+- ``str()`` is always canonical: upstream echoes some inputs verbatim (``+1``, ``01``, ``1E3``);
+- magnitudes of 10^1000 and more are rejected (every digit is kept here, so they cost memory);
+- past the largest suffix nothing is dropped: ``1000E``, and BinarySI above the 2^63-1 parse
+  cap prints as DecimalSI (upstream has printed ``1`` for both, later ``1e21``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import decimal
 import functools
 import re
+from collections.abc import Callable
 from typing import Any, Final, Literal, NoReturn, TypeAlias, final
 
 #: The three spellings upstream knows; only ``str()`` depends on it, never equality or order.
@@ -34,11 +43,11 @@ Format: TypeAlias = Literal["DecimalSI", "BinarySI", "DecimalExponent"]
 _FORMATS: Final = frozenset(("DecimalSI", "BinarySI", "DecimalExponent"))
 
 _NANO: Final = 10**9
-_MICRO_PER_NANO: Final = 10**6  # nanos per milli-unit
+_NANOS_PER_MILLI: Final = 10**6  # nanos per milli-unit
 
 # Upstream ``maxAllowed``: a parsed BinarySI magnitude is capped here (2^63-1, in nanos).
 _MAX_BINARY_NANOS: Final = (2**63 - 1) * _NANO
-# Upstream keeps the exponent in an int32 scale (and rejects what does not fit, since 1.35).
+# Upstream keeps the exponent in an int32 scale; newer releases reject what does not fit.
 _MAX_EXPONENT: Final = 2**31 - 1
 # Upstream stores ``1e2000000000`` as (1, scale) and never expands it; we hold every digit, so a
 # parse must bound the magnitude or one short string could allocate gigabytes. 10^1000 is far
@@ -72,7 +81,7 @@ _BINARY_SUFFIXES: Final[dict[str, int]] = {
 _DECIMAL_BY_EXPONENT: Final = {exp: suffix for suffix, exp in _DECIMAL_SUFFIXES.items()}
 _BINARY_BY_POWER: Final = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")  # index = power of 1024
 
-# ``[0-9]`` and not ``\d``: ``\d`` would accept non-ASCII digits such as "٣". The alternatives of
+# ``[0-9]`` and not ``\d``: ``\d`` would accept non-ASCII digits such as U+0663. The alternatives of
 # the suffix group are tried in order, and ``fullmatch`` backtracks from the exa suffix "E" to
 # the exponent form for "1E3".
 _QUANTITY_RE: Final = re.compile(
@@ -146,7 +155,7 @@ class Quantity:
 
     _nanos: int
     _format: Format
-    _str: str | None
+    _str: str
 
     def __init__(self, nanos: int, format: Format = "DecimalSI") -> None:
         if nanos.__class__ is not int:
@@ -156,9 +165,10 @@ class Quantity:
             nanos = int(nanos)  # an int subclass (IntEnum) would leak into str() and repr()
         if format not in _FORMATS:
             raise ValueError(f"unknown quantity format {format!r}")
-        object.__setattr__(self, "_nanos", nanos)
-        object.__setattr__(self, "_format", format)
-        object.__setattr__(self, "_str", None)  # canonical text, filled in by the first str()
+        # The slot descriptors themselves: __setattr__ refuses, and object.__setattr__ is 4x slower.
+        _set_nanos(self, nanos)
+        _set_format(self, format)
+        # _str (the canonical text) stays unset until the first str()
 
     # --- constructors -------------------------------------------------------------------------
 
@@ -178,7 +188,7 @@ class Quantity:
         >>> str(Quantity.from_milli(250)), str(Quantity.from_milli(3000))
         ('250m', '3')
         """
-        return cls(milli * _MICRO_PER_NANO, format)
+        return cls(milli * _NANOS_PER_MILLI, format)
 
     @classmethod
     def from_bytes(cls, n: int) -> Quantity:
@@ -223,7 +233,7 @@ class Quantity:
         >>> parse_quantity("1.5").milli_value(), parse_quantity("1n").milli_value()
         (1500, 1)
         """
-        return _ceil_div(self._nanos, _MICRO_PER_NANO)
+        return _ceil_div(self._nanos, _NANOS_PER_MILLI)
 
     def as_decimal(self) -> decimal.Decimal:
         """The exact value as a ``Decimal``.
@@ -338,14 +348,20 @@ class Quantity:
     # --- text ---------------------------------------------------------------------------------
 
     def __str__(self) -> str:
-        text = self._str
-        if text is None:
+        try:
+            return self._str
+        except AttributeError:  # first call: computed once, then shared like the value
             text = _canonical(self._nanos, self._format)
-            object.__setattr__(self, "_str", text)
-        return text
+            _set_str(self, text)
+            return text
 
     def __repr__(self) -> str:
         return f'Quantity("{self}")'
+
+
+_set_nanos: Final[Callable[[Quantity, int], None]] = Quantity.__dict__["_nanos"].__set__
+_set_format: Final[Callable[[Quantity, Format], None]] = Quantity.__dict__["_format"].__set__
+_set_str: Final[Callable[[Quantity, str], None]] = Quantity.__dict__["_str"].__set__
 
 
 def _canonical(nanos: int, fmt: Format) -> str:
@@ -433,7 +449,7 @@ def _parse(text: str) -> Quantity:
             nanos = -(-(_int_of(digits) << binary_power) // 10**-shift)
         nanos = min(nanos, _MAX_BINARY_NANOS)
         if nanos < _NANO:
-            fmt = "DecimalSI"  # upstream: 0 < |v| < 1 is not binary (it would print 0Ki)
+            fmt = "DecimalSI"  # as upstream: 0 < |v| < 1 has no exact binary spelling
     return Quantity(-nanos if sign == "-" else nanos, fmt)
 
 

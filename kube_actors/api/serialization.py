@@ -30,7 +30,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from kube_actors.api._fields import WIRE, format_time, parse_time, to_utc
-from kube_actors.api._frozen import EMPTY, FrozenDict
+from kube_actors.api._frozen import EMPTY, FrozenDict, freeze_json, thaw_json
 from kube_actors.api._paths import join as _join
 from kube_actors.api.quantity import Quantity, QuantityError, parse_quantity
 from kube_actors.api.registry import REGISTRY, KindRegistry, UnknownKindError
@@ -152,23 +152,6 @@ def _quantity(value: Any, _: Any) -> Quantity:
     return parse_quantity(value)
 
 
-def _freeze_json(value: Any, _: Any = None) -> Any:
-    """Arbitrary JSON (``Any`` fields) made immutable: dicts freeze, lists become tuples."""
-    if isinstance(value, dict):
-        return FrozenDict({k: _freeze_json(v) for k, v in value.items()}) if value else EMPTY
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze_json(v) for v in value)
-    return value
-
-
-def _thaw_json(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _thaw_json(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw_json(v) for v in value]
-    return value
-
-
 def _is_int_or_str(t: Any) -> bool:
     return get_origin(t) in (Union, types.UnionType) and set(get_args(t)) - {type(None)} == {
         int,
@@ -197,14 +180,14 @@ def make_converter(*, strict: bool = True) -> cattrs.Converter:
     conv.register_structure_hook(bytes, _bytes)
     conv.register_structure_hook(datetime, _datetime)
     conv.register_structure_hook(Quantity, _quantity)
-    conv.register_structure_hook_func(lambda t: t is Any, _freeze_json)
+    conv.register_structure_hook_func(lambda t: t is Any, lambda v, _: freeze_json(v))
     conv.register_structure_hook_func(_is_int_or_str, _int_or_str)
 
     conv.register_unstructure_hook(datetime, format_time)
     conv.register_unstructure_hook(Quantity, str)
     conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
-    conv.register_unstructure_hook(FrozenDict, _thaw_json)
-    conv.register_unstructure_hook_func(lambda t: t is Any, _thaw_json)
+    conv.register_unstructure_hook(FrozenDict, thaw_json)
+    conv.register_unstructure_hook_func(lambda t: t is Any, thaw_json)
 
     def mapping_structure(t: Any) -> Callable[[Any, Any], FrozenDict[str, Any]]:
         args = get_args(t)

@@ -611,9 +611,9 @@ def test_multiplying_by_a_non_int_is_a_type_error(other: object) -> None:
 def test_immutable() -> None:
     q = parse_quantity("1")
     with pytest.raises(AttributeError):
-        q._nanos = 5  # type: ignore[misc]
+        q._nanos = 5
     with pytest.raises(AttributeError):
-        q.other = 5  # type: ignore[attr-defined]
+        q.other = 5
     with pytest.raises(AttributeError):
         del q._format
     assert q.nanos == NANO
@@ -704,6 +704,7 @@ def _exact_nanos(whole: str, fraction: str | None, suffix: str) -> int:
     number = Decimal(f"{whole or 0}.{fraction or 0}")
     scale = {"": 0, "n": -9, "u": -6, "m": -3, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
     binary = {"Ki": 10, "Mi": 20, "Gi": 30}
+    exact: Decimal
     if suffix in binary:
         exact = number * 2 ** binary[suffix]
     else:
