@@ -296,7 +296,9 @@ def _fill_rules(rules: HPAScalingRules | None, defaults: HPAScalingRules) -> HPA
             if rules.stabilization_window_seconds is None
             else rules.stabilization_window_seconds
         ),
-        select_policy=defaults.select_policy if rules.select_policy is None else rules.select_policy,
+        select_policy=defaults.select_policy
+        if rules.select_policy is None
+        else rules.select_policy,
         policies=tuple(policies),
     )
 
