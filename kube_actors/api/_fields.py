@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -43,7 +44,9 @@ def to_utc(value: datetime) -> datetime:
 
 def opt_time(value: datetime | None) -> datetime | None:
     """Converter for optional timestamp fields."""
-    return None if value is None else to_utc(value)
+    if value is None or value.tzinfo is UTC:  # the common case: parsed or already normalised
+        return value
+    return to_utc(value)
 
 
 def time_field() -> Any:
@@ -59,6 +62,7 @@ def format_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=4096)
 def parse_time(text: str) -> datetime:
     """Parse an RFC 3339 timestamp (``Z`` or an offset) into an aware UTC datetime."""
     try:

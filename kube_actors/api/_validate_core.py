@@ -456,7 +456,7 @@ def _validate_session_affinity(spec: ServiceSpec) -> list[FieldError]:
         elif config.client_ip is None:
             errors.append(required(join(path, "clientIP"), detail))
         else:
-            timeout_path = join(path, "clientIP.timeoutSeconds")
+            timeout_path = join(join(path, "clientIP"), "timeoutSeconds")
             timeout = config.client_ip.timeout_seconds
             if timeout is None:
                 errors.append(required(timeout_path, detail))

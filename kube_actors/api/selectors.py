@@ -116,6 +116,20 @@ _INFIX: Final[Mapping[Operator, str]] = {
     Operator.LT: "<",
 }
 
+# How Requirement.matches treats each operator. Small ints compared with ==, rather than enum
+# members, because matching runs for every object an informer or controller looks at.
+_IN_SET, _NOT_IN_SET, _PRESENT, _ABSENT, _GREATER, _LESS = range(6)
+_MATCH_KIND: Final[Mapping[Operator, int]] = {
+    Operator.IN: _IN_SET,
+    Operator.EQUALS: _IN_SET,
+    Operator.NOT_IN: _NOT_IN_SET,
+    Operator.NOT_EQUALS: _NOT_IN_SET,
+    Operator.EXISTS: _PRESENT,
+    Operator.DOES_NOT_EXIST: _ABSENT,
+    Operator.GT: _GREATER,
+    Operator.LT: _LESS,
+}
+
 # Go's strconv.ParseInt(s, 10, 64): optional sign, ASCII digits only (Python's int() would also
 # take underscores, surrounding whitespace and non-ASCII digits), and the int64 range.
 _INT_RE = re.compile("[+-]?[0-9]+")
@@ -215,6 +229,7 @@ class Requirement:
     # Derived once here so that matches() does no parsing or set building on the hot path.
     _value_set: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     _bound: int = attrs.field(init=False, repr=False, eq=False)
+    _kind: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if problems := _requirement_problems(self.key, self.operator, self.values):
@@ -226,6 +241,7 @@ class Requirement:
         object.__setattr__(self, "_value_set", frozenset(values))
         bound = int(values[0]) if self.operator in _NUMERIC_OPERATORS else 0
         object.__setattr__(self, "_bound", bound)
+        object.__setattr__(self, "_kind", _MATCH_KIND[self.operator])
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether ``labels`` satisfy this requirement (upstream ``Requirement.Matches``).
@@ -238,22 +254,24 @@ class Requirement:
         >>> Requirement("replicas", "Gt", ["2"]).matches({"replicas": "three"})
         False
         """
-        op = self.operator
-        if op is Operator.EXISTS:
+        kind = self._kind
+        if kind == _IN_SET:
+            value = labels.get(self.key)
+            return value is not None and value in self._value_set
+        if kind == _NOT_IN_SET:
+            value = labels.get(self.key)
+            return value is None or value not in self._value_set
+        if kind == _PRESENT:
             return self.key in labels
-        if op is Operator.DOES_NOT_EXIST:
+        if kind == _ABSENT:
             return self.key not in labels
         value = labels.get(self.key)
-        if op is Operator.IN or op is Operator.EQUALS:
-            return value is not None and value in self._value_set
-        if op is Operator.NOT_IN or op is Operator.NOT_EQUALS:
-            return value is None or value not in self._value_set
         if value is None:
             return False
         number = _parse_int64(value)
         if number is None:
             return False
-        return number > self._bound if op is Operator.GT else number < self._bound
+        return number > self._bound if kind == _GREATER else number < self._bound
 
     def __str__(self) -> str:
         op = self.operator
@@ -376,8 +394,8 @@ _NOTHING: Final = Selector(selects_nothing=True)
 # --- The string syntax -----------------------------------------------------------------------
 #
 # The lexer and the parser follow upstream's (labels/selector.go) token by token, so that the
-# same strings are accepted and mean the same thing; only the error messages differ, naming the
-# position of the offending token.
+# same strings are accepted and mean the same thing. The error messages differ (they name the
+# offending token and its position), and one corner is more regular (see _value_list).
 
 _IDENT = "identifier"
 _EOS = "end of string"
@@ -644,11 +662,10 @@ def selector_from_label_selector(ls: LabelSelector | None) -> Selector:
     >>> selector_from_label_selector(None).matches({})
     False
     """
-    try:
-        hash(ls)
-    except TypeError:  # a mutable mapping smuggled past the converters: convert without memo
-        return _convert_label_selector(ls)
-    return _cached_label_selector(ls)
+    if ls is None or type(ls.match_labels) is FrozenDict:
+        return _cached_label_selector(ls)
+    # The field converters always freeze matchLabels; anything else may be unhashable.
+    return _convert_label_selector(ls)
 
 
 class RequirementLike(Protocol):

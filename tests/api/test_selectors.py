@@ -278,7 +278,7 @@ def test_requirement_unknown_operator() -> None:
 
 def test_requirement_refuses_a_bare_string() -> None:
     with pytest.raises(TypeError, match="not the string"):
-        Requirement("a", "In", "abc")  # type: ignore[arg-type]
+        Requirement("a", "In", "abc")
 
 
 # --- Selector --------------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""Object model speed and memory: pods/s for dict -> object, object -> JSON and YAML load, and
+bytes per Pod object, each beside a baseline measured in the same run (machines here are noisy,
+so the ratio is the number to compare across runs)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import platform
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kube_actors.api import Pod, from_dict, load_manifests, to_dict
+
+RESULTS = Path(__file__).resolve().parent / "results"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def running_pod(i: int) -> dict[str, Any]:
+    """A typical running pod: 1 container with requests, 4 conditions, 1 container status."""
+    started = f"2026-01-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"web-7d4b9c8f6d-{i:05d}",
+            "generateName": "web-7d4b9c8f6d-",
+            "namespace": "default",
+            "uid": f"6f0e8c1a-0000-4000-8000-{i:012d}",
+            "resourceVersion": str(1000 + i),
+            "creationTimestamp": started,
+            "labels": {"app": "web", "pod-template-hash": "7d4b9c8f6d"},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": "web-7d4b9c8f6d",
+                    "uid": "0b6f2a52-1111-4000-8000-000000000001",
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {
+            "containers": [
+                {
+                    "name": "nginx",
+                    "image": "nginx:1.25",
+                    "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                    "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                    "terminationMessagePath": "/dev/termination-log",
+                    "terminationMessagePolicy": "File",
+                    "imagePullPolicy": "IfNotPresent",
+                }
+            ],
+            "restartPolicy": "Always",
+            "terminationGracePeriodSeconds": 30,
+            "dnsPolicy": "ClusterFirst",
+            "nodeName": f"node-{i % 5000:04d}",
+            "schedulerName": "default-scheduler",
+            "enableServiceLinks": True,
+        },
+        "status": {
+            "phase": "Running",
+            "conditions": [
+                {"type": t, "status": "True", "lastTransitionTime": started}
+                for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+            ],
+            "hostIP": f"10.0.{i % 5000 // 250}.{i % 250}",
+            "podIP": f"10.244.{i // 250 % 256}.{i % 250}",
+            "startTime": started,
+            "containerStatuses": [
+                {
+                    "name": "nginx",
+                    "ready": True,
+                    "restartCount": 0,
+                    "image": "nginx:1.25",
+                    "imageID": "docker.io/library/nginx@sha256:0123456789abcdef",
+                    "containerID": f"containerd://{i:064x}",
+                    "started": True,
+                    "state": {"running": {"startedAt": started}},
+                }
+            ],
+            "qosClass": "Burstable",
+        },
+    }
+
+
+def rate(n: int, fn: Callable[[], object], repeat: int = 3) -> float:
+    """Best of ``repeat`` runs, in items per second."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def bytes_per_item(make: Callable[[int], object], n: int) -> float:
+    """Memory held by ``n`` items built by ``make`` (tracemalloc), per item."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    items = [make(i) for i in range(n)]
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del items
+    return (after - before) / n
+
+
+def main(*, quick: bool = False) -> dict[str, Any]:
+    n = 2_000 if quick else 20_000
+    n_mem = 10_000 if quick else 100_000
+    dicts = [running_pod(i) for i in range(n)]
+    texts = [json.dumps(d) for d in dicts]
+    pods = [from_dict(d) for d in dicts]
+    yaml_text = "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in dicts[: n // 4])
+    rows: list[dict[str, Any]] = []
+
+    def row(name: str, value: float, baseline_name: str, baseline: float, unit: str) -> None:
+        rows.append(
+            {
+                "benchmark": name,
+                "value": round(value),
+                "unit": unit,
+                "baseline": baseline_name,
+                "baseline_value": round(baseline),
+                "ratio": round(value / baseline, 3),
+            }
+        )
+
+    row(
+        "dict -> Pod (from_dict)",
+        rate(n, lambda: [from_dict(d) for d in dicts]),
+        "json.loads of the same pod",
+        rate(n, lambda: [json.loads(t) for t in texts]),
+        "pods/s",
+    )
+    row(
+        "JSON text -> Pod",
+        rate(n, lambda: [from_dict(json.loads(t)) for t in texts]),
+        "json.loads of the same pod",
+        rate(n, lambda: [json.loads(t) for t in texts]),
+        "pods/s",
+    )
+    row(
+        "Pod -> JSON text",
+        rate(n, lambda: [json.dumps(to_dict(p)) for p in pods]),
+        "json.dumps of the same dict",
+        rate(n, lambda: [json.dumps(d) for d in dicts]),
+        "pods/s",
+    )
+    n_yaml = n // 4
+    row(
+        "YAML -> Pod (load_manifests)",
+        rate(n_yaml, lambda: load_manifests(yaml_text, validate=False), repeat=2),
+        f"yaml.load_all ({YAML_LOADER.__name__}) alone",
+        rate(n_yaml, lambda: list(yaml.load_all(yaml_text, Loader=YAML_LOADER)), repeat=2),
+        "pods/s",
+    )
+    mem_texts = [json.dumps(running_pod(i)) for i in range(n_mem)]
+    pod_bytes = bytes_per_item(lambda i: from_dict(json.loads(mem_texts[i]), Pod), n_mem)
+    dict_bytes = bytes_per_item(lambda i: json.loads(mem_texts[i]), n_mem)
+    row("memory per running Pod", pod_bytes, "the same pod as plain dicts", dict_bytes, "bytes")
+
+    result = {
+        "command": "python -m benchmarks" + (" --quick" if quick else ""),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "pods": n,
+        "memory_pods": n_mem,
+        "results": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{'benchmark':<32} {'value':>12} {'unit':<7} {'baseline':<36} {'baseline':>10} {'ratio':>7}")
+    for r in rows:
+        print(
+            f"{r['benchmark']:<32} {r['value']:>12,} {r['unit']:<7} {r['baseline']:<36} "
+            f"{r['baseline_value']:>10,} {r['ratio']:>7.3f}"
+        )
+    return result
+
+
+if __name__ == "__main__":
+    main()
