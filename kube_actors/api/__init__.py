@@ -13,8 +13,10 @@ from __future__ import annotations
 
 # Built-in defaulters and validators register themselves on import.
 from kube_actors.api import (  # noqa: F401
+    _default_core,
     _default_pod,
     _default_workloads,
+    _validate_core,
     _validate_pod,
     _validate_workloads,
 )

@@ -48,7 +48,6 @@ from kube_actors.api.core import (
     TypedObjectReference,
 )
 from kube_actors.api.discovery import EndpointSlice
-from kube_actors.api.intstr import IntOrString
 from kube_actors.api.pod import ResourceList
 from kube_actors.api.quantity import Quantity
 from kube_actors.api.validation import (
@@ -59,6 +58,8 @@ from kube_actors.api.validation import (
     check_labels,
     check_name,
     check_non_negative,
+    check_port,
+    check_port_number,
     check_positive,
     duplicate,
     forbidden,
@@ -151,16 +152,6 @@ def _too_many(path: str, actual: int, limit: int) -> FieldError:
 def _too_long(path: str, limit: int) -> FieldError:
     # Same wording as the annotation size limit in validation.py.
     return FieldError(ErrorType.TOO_LONG, path, detail=f"must have at most {limit} bytes")
-
-
-def _port_number(path: str, port: int) -> list[FieldError]:
-    return [invalid(path, port, msg) for msg in names.is_valid_port_num(port)]
-
-
-def _port_number_or_name(path: str, port: IntOrString) -> list[FieldError]:
-    if isinstance(port, int):
-        return _port_number(path, port)
-    return check_name(path, port, names.is_valid_port_name)
 
 
 def _qualified_names(path: str, value: str | None) -> list[FieldError]:
@@ -378,12 +369,12 @@ def _validate_service_port(
         if port.name in seen:
             errors.append(duplicate(name_path, port.name))
         seen.add(port.name)
-    errors += _port_number(join(path, "port"), port.port)
+    errors += check_port_number(join(path, "port"), port.port)
     errors += check_enum(join(path, "protocol"), port.protocol, PROTOCOLS)
     if port.target_port is not None:  # None only before defaulting
-        errors += _port_number_or_name(join(path, "targetPort"), port.target_port)
+        errors += check_port(join(path, "targetPort"), port.target_port)
     if port.node_port:
-        errors += _port_number(join(path, "nodePort"), port.node_port)
+        errors += check_port_number(join(path, "nodePort"), port.node_port)
     errors += _qualified_names(join(path, "appProtocol"), port.app_protocol)
     return errors
 
@@ -550,7 +541,7 @@ def _validate_traffic_policies(spec: ServiceSpec) -> list[FieldError]:
                 )
             )
         else:
-            errors += _port_number("spec.healthCheckNodePort", spec.health_check_node_port)
+            errors += check_port_number("spec.healthCheckNodePort", spec.health_check_node_port)
     internal = spec.internal_traffic_policy
     if internal is None:
         if spec.type in ("ClusterIP", "NodePort", "LoadBalancer"):
@@ -629,7 +620,7 @@ def _validate_endpoint_ports(path: str, ports: Sequence[EndpointPort]) -> list[F
             if port.name in seen:
                 errors.append(duplicate(name_path, port.name))
             seen.add(port.name)
-        errors += _port_number(join(p, "port"), port.port)
+        errors += check_port_number(join(p, "port"), port.port)
         errors += check_enum(join(p, "protocol"), port.protocol, PROTOCOLS)
         errors += _qualified_names(join(p, "appProtocol"), port.app_protocol)
     return errors
@@ -737,7 +728,7 @@ def validate_endpoint_slice(eps: EndpointSlice) -> list[FieldError]:
         else:
             errors += check_enum(join(p, "protocol"), port.protocol, PROTOCOLS)
         if port.port is not None:  # unset means "all ports"
-            errors += _port_number(join(p, "port"), port.port)
+            errors += check_port_number(join(p, "port"), port.port)
         errors += _qualified_names(join(p, "appProtocol"), port.app_protocol)
     return errors
 

@@ -27,6 +27,8 @@ from kube_actors.api.validation import (
     check_labels,
     check_name,
     check_non_negative,
+    check_port,
+    check_port_number,
     check_positive,
     duplicate,
     forbidden,
@@ -97,21 +99,15 @@ def _validate_probe(path: str, probe: Probe | None, *, liveness_like: bool) -> l
     if liveness_like and probe.success_threshold not in (0, 1):
         errors.append(invalid(join(path, "successThreshold"), probe.success_threshold, "must be 1"))
     if probe.http_get is not None:
-        errors += _validate_port_ref(join(join(path, "httpGet"), "port"), probe.http_get.port)
+        errors += check_port(join(join(path, "httpGet"), "port"), probe.http_get.port)
     if probe.tcp_socket is not None:
-        errors += _validate_port_ref(join(join(path, "tcpSocket"), "port"), probe.tcp_socket.port)
+        errors += check_port(join(join(path, "tcpSocket"), "port"), probe.tcp_socket.port)
     return errors
 
 
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.capitalize() for p in rest)
-
-
-def _validate_port_ref(path: str, port: int | str) -> list[FieldError]:
-    if isinstance(port, int):
-        return check_name(path, port, names.is_valid_port_num)  # type: ignore[arg-type]
-    return check_name(path, port, names.is_valid_port_name)
 
 
 def _validate_container(
@@ -148,9 +144,9 @@ def _validate_container(
             if port.name in port_names:
                 errors.append(duplicate(join(p, "name"), port.name))
             port_names.add(port.name)
-        errors += check_name(join(p, "containerPort"), port.container_port, names.is_valid_port_num)  # type: ignore[arg-type]
+        errors += check_port_number(join(p, "containerPort"), port.container_port)
         if port.host_port:
-            errors += check_name(join(p, "hostPort"), port.host_port, names.is_valid_port_num)  # type: ignore[arg-type]
+            errors += check_port_number(join(p, "hostPort"), port.host_port)
         errors += check_enum(join(p, "protocol"), port.protocol, PROTOCOLS, allow_empty=True)
     for i, env in enumerate(c.env):
         p = join(join(path, "env"), i)

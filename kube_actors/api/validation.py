@@ -129,6 +129,18 @@ def check_name(path: str, value: str, check: NameCheck) -> list[FieldError]:
     return [invalid(path, value, msg) for msg in check(value)]
 
 
+def check_port_number(path: str, port: int) -> list[FieldError]:
+    """A port number in 1-65535."""
+    return [invalid(path, port, msg) for msg in names.is_valid_port_num(port)]
+
+
+def check_port(path: str, port: int | str) -> list[FieldError]:
+    """A port given by number (1-65535) or by name (an IANA service name)."""
+    if isinstance(port, int):
+        return check_port_number(path, port)
+    return check_name(path, port, names.is_valid_port_name)
+
+
 def check_non_negative(path: str, value: int | None) -> list[FieldError]:
     """``value >= 0`` (None passes: unset)."""
     if value is not None and value < 0:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kube_actors.api._default_core
-import kube_actors.api._validate_core  # noqa: F401  (registers the validators of these kinds)
+import kube_actors.api._validate_core
 from kube_actors.api import default_object
 from kube_actors.api.autoscaling import (
     CrossVersionObjectReference,
