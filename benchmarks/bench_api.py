@@ -179,7 +179,8 @@ def main(*, quick: bool = False) -> dict[str, Any]:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{'benchmark':<32} {'value':>12} {'unit':<7} {'baseline':<36} {'baseline':>10} {'ratio':>7}")
+    header = ("benchmark", "value", "unit", "baseline", "baseline", "ratio")
+    print("{:<32} {:>12} {:<7} {:<36} {:>10} {:>7}".format(*header))
     for r in rows:
         print(
             f"{r['benchmark']:<32} {r['value']:>12,} {r['unit']:<7} {r['baseline']:<36} "

@@ -49,15 +49,20 @@ def main() -> None:
     # Objects are immutable values: defaulting returns a new object.
     full = default_object(deployment)
     strategy = full.spec.strategy
-    assert strategy is not None and strategy.rolling_update is not None
+    assert strategy is not None
+    assert strategy.rolling_update is not None
     surge = scaled_value(strategy.rolling_update.max_surge, full.spec.replicas or 0, round_up=True)
-    print(f"defaults: strategy {strategy.type}, maxSurge {strategy.rolling_update.max_surge}"
-          f" (= {surge} pods of {full.spec.replicas})")
+    print(
+        f"defaults: strategy {strategy.type}, maxSurge {strategy.rolling_update.max_surge}"
+        f" (= {surge} pods of {full.spec.replicas})"
+    )
 
     # Quantities are exact and print canonically.
     requests = deployment.spec.template.spec.containers[0].resources.requests
-    print(f"requests: cpu {requests['cpu']} = {requests['cpu'].milli_value()}m,"
-          f" memory {requests['memory']} = {requests['memory'].value()} bytes")
+    print(
+        f"requests: cpu {requests['cpu']} = {requests['cpu'].milli_value()}m,"
+        f" memory {requests['memory']} = {requests['memory'].value()} bytes"
+    )
     print(f"parse_quantity('1.5Gi') -> {parse_quantity('1.5Gi')}")
 
     # Selectors: the string syntax and LabelSelector objects give the same selector.
