@@ -87,11 +87,16 @@ def _default_container(c: Container, host_network: bool) -> Container:
 
 
 def _default_volume(v: Volume) -> Volume:
-    if v.config_map is not None and v.config_map.default_mode is None:
-        return evolve(v, config_map=evolve(v.config_map, default_mode=_DEFAULT_MODE))
-    if v.secret is not None and v.secret.default_mode is None:
-        return evolve(v, secret=evolve(v.secret, default_mode=_DEFAULT_MODE))
-    return v
+    # Each source is defaulted on its own, so a (invalid) volume with two sources still
+    # defaults in one pass and defaulting stays idempotent.
+    config_map, secret = v.config_map, v.secret
+    if config_map is not None and config_map.default_mode is None:
+        config_map = evolve(config_map, default_mode=_DEFAULT_MODE)
+    if secret is not None and secret.default_mode is None:
+        secret = evolve(secret, default_mode=_DEFAULT_MODE)
+    if config_map is v.config_map and secret is v.secret:
+        return v
+    return evolve(v, config_map=config_map, secret=secret)
 
 
 def default_pod_spec(spec: PodSpec) -> PodSpec:
