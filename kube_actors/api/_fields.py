@@ -72,3 +72,27 @@ def parse_time(text: str) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f'invalid timestamp "{text}": RFC 3339 needs "Z" or an offset')
     return to_utc(value)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.rstrip("_").split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def wire_name(field: attrs.Attribute[Any]) -> str:
+    """The JSON/YAML name of an attrs field: its ``wire`` override or its camelCase name."""
+    return field.metadata.get(WIRE) or _camel(field.name)
+
+
+_WIRE_NAMES: dict[type[Any], dict[str, str]] = {}
+
+
+def wire_names(cls: type[Any]) -> dict[str, str]:
+    """Python field name -> wire name for an attrs class (computed once per class).
+
+    Serialization and validation both use it, so error paths always match the wire.
+    """
+    names = _WIRE_NAMES.get(cls)
+    if names is None:
+        names = _WIRE_NAMES[cls] = {a.name: wire_name(a) for a in attrs.fields(cls)}
+    return names

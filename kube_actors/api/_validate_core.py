@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from kube_actors.api import names
 from kube_actors.api._default_core import externally_accessible
 from kube_actors.api._paths import join
-from kube_actors.api._validate_pod import TAINT_EFFECTS, validate_resource_list
+from kube_actors.api._validate_pod import PROTOCOLS, TAINT_EFFECTS, validate_resource_list
 from kube_actors.api.autoscaling import (
     CrossVersionObjectReference,
     HorizontalPodAutoscaler,
@@ -88,7 +88,6 @@ __all__ = [
     "validate_service",
 ]
 
-PROTOCOLS = ("TCP", "UDP", "SCTP")
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 SESSION_AFFINITIES = ("None", "ClientIP")
 TRAFFIC_POLICIES = ("Cluster", "Local")

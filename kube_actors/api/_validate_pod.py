@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from kube_actors.api import names
+from kube_actors.api._fields import wire_names
 from kube_actors.api._paths import join
 from kube_actors.api.pod import (
     Affinity,
@@ -93,7 +94,7 @@ def _validate_probe(path: str, probe: Probe | None, *, liveness_like: bool) -> l
     elif len(handlers) > 1:
         errors.append(forbidden(path, "may not specify more than 1 handler type"))
     for field in ("initial_delay_seconds", "timeout_seconds", "period_seconds"):
-        errors += check_non_negative(join(path, _camel(field)), getattr(probe, field))
+        errors += check_non_negative(join(path, wire_names(Probe)[field]), getattr(probe, field))
     errors += check_non_negative(join(path, "successThreshold"), probe.success_threshold)
     errors += check_non_negative(join(path, "failureThreshold"), probe.failure_threshold)
     if liveness_like and probe.success_threshold not in (0, 1):
@@ -103,11 +104,6 @@ def _validate_probe(path: str, probe: Probe | None, *, liveness_like: bool) -> l
     if probe.tcp_socket is not None:
         errors += check_port(join(join(path, "tcpSocket"), "port"), probe.tcp_socket.port)
     return errors
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.capitalize() for p in rest)
 
 
 def _validate_container(
@@ -212,7 +208,10 @@ def _validate_container(
         for probe_field in ("liveness_probe", "readiness_probe", "startup_probe"):
             if getattr(c, probe_field) is not None:
                 errors.append(
-                    forbidden(join(path, _camel(probe_field)), "may not be set for init containers")
+                    forbidden(
+                        join(path, wire_names(Container)[probe_field]),
+                        "may not be set for init containers",
+                    )
                 )
     else:
         errors += _validate_probe(join(path, "livenessProbe"), c.liveness_probe, liveness_like=True)
@@ -240,7 +239,10 @@ def _validate_volumes(path: str, volumes: Sequence[Volume]) -> list[FieldError]:
             errors.append(required(p, "must specify a volume type"))
         elif len(sources) > 1:
             errors.append(
-                forbidden(join(p, _camel(sources[1])), "may not specify more than 1 volume type")
+                forbidden(
+                    join(p, wire_names(Volume)[sources[1]]),
+                    "may not specify more than 1 volume type",
+                )
             )
         if vol.persistent_volume_claim is not None and not vol.persistent_volume_claim.claim_name:
             errors.append(required(join(join(p, "persistentVolumeClaim"), "claimName")))

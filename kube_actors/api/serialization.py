@@ -29,7 +29,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from kube_actors.api._fields import WIRE, format_time, parse_time, to_utc
+from kube_actors.api._fields import format_time, parse_time, to_utc, wire_name
+from kube_actors.api._fields import wire_names as _wire_names
 from kube_actors.api._frozen import EMPTY, FrozenDict, freeze_json, thaw_json
 from kube_actors.api._paths import join as _join
 from kube_actors.api.quantity import Quantity, QuantityError, parse_quantity
@@ -64,30 +65,6 @@ class SerializationError(ValueError):
     def __init__(self, errors: Sequence[PathError]) -> None:
         self.errors = tuple(errors)
         super().__init__("; ".join(str(e) for e in self.errors))
-
-
-# --- names ------------------------------------------------------------------------------------
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.rstrip("_").split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def wire_name(field: attrs.Attribute[Any]) -> str:
-    """The JSON/YAML name of an attrs field: its ``wire`` override or its camelCase name."""
-    return field.metadata.get(WIRE) or _camel(field.name)
-
-
-_WIRE_NAMES: dict[type[Any], dict[str, str]] = {}
-
-
-def _wire_names(cls: type[Any]) -> dict[str, str]:
-    """Python field name -> wire name for an attrs class (computed once per class)."""
-    names = _WIRE_NAMES.get(cls)
-    if names is None:
-        names = _WIRE_NAMES[cls] = {a.name: wire_name(a) for a in attrs.fields(cls)}
-    return names
 
 
 # --- leaf hooks: strict about types, because Kubernetes' decoder is ----------------------------
