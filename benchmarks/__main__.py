@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_api
+from benchmarks import bench_api, bench_runtime
 
 if __name__ == "__main__":
-    bench_api.main(quick="--quick" in sys.argv[1:])
+    quick = "--quick" in sys.argv[1:]
+    bench_api.main(quick=quick)
+    print()
+    bench_runtime.main(quick=quick)

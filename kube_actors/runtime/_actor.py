@@ -73,6 +73,10 @@ def handles(*message_types: type) -> Callable[[Callable[..., Any]], Callable[...
     return mark
 
 
+def _discard(_event: object) -> None:
+    pass
+
+
 class _Ask:
     """A message with a reply slot, as queued in a mailbox."""
 
@@ -208,7 +212,15 @@ class ActorRef(Generic[M]):
         cell = self._cell
         if cell.faults is not None and not cell.faults.on_send(cell, message):
             return
-        cell.enqueue_nowait(message)
+        # enqueue_nowait(), inlined: this is the hot path.
+        mailbox = cell.mailbox
+        items = mailbox.items
+        if len(items) >= mailbox.capacity or mailbox.closed:
+            cell.enqueue_nowait(message)
+            return
+        items.append(message)
+        if mailbox._receivers:
+            mailbox._wake_one(mailbox._receivers)
 
     async def send(self, message: M) -> None:
         """Queue ``message``, waiting while the mailbox is full (backpressure)."""
@@ -404,9 +416,14 @@ class ActorCell:
         items = mailbox.items
         runtime = self.runtime
         backend = runtime.backend
+        clock = backend.now
         trace = runtime.trace
+        # Without a trace, records go to a list that is dropped.
+        record = trace.buffer.append if trace is not None else _discard
         name = self.name
         receive = actor.receive
+        # The default receive() is a table lookup: do it here, one call less per message.
+        table = actor._handler_table if type(actor).receive is Actor.receive else None
         coroutine = CoroutineType
         while True:
             if self._paused:
@@ -418,23 +435,42 @@ class ActorCell:
                 await mailbox.wait_ready()
                 continue
             budget = _BATCH
+            # Deliveries are traced run-length encoded: (time, "deliver", actor, (class, n)).
+            last: type | None = None
+            run = 0
             while items:
                 item = items.popleft()
                 if mailbox._senders:
                     mailbox.room()
-                if item.__class__ is _Ask:
+                cls = item.__class__
+                if cls is _Ask:
+                    if run:
+                        record((clock(), "deliver", name, (last, run)))
+                        last, run = None, 0
                     await self._answer(receive, item)
                 else:
-                    if trace is not None:
-                        trace.record(backend.now(), "deliver", name, type(item).__qualname__)
-                    result = receive(item)
+                    if cls is last:
+                        run += 1
+                    else:
+                        if run:
+                            record((clock(), "deliver", name, (last, run)))
+                        last, run = cls, 1
+                    handler = table.get(cls) if table is not None else None
+                    result = handler(actor, item) if handler is not None else receive(item)
                     if result.__class__ is coroutine:
+                        if run:
+                            record((clock(), "deliver", name, (last, run)))
+                            last, run = None, 0
                         await result
                 if self._exit_mode == "now" or self._paused:
                     break
                 budget -= 1
                 if not budget:
                     break
+            if run:
+                record((clock(), "deliver", name, (last, run)))
+            if trace is not None:
+                trace.maybe_flush()
             if self._exit_mode == "now":
                 return
             if not budget:
@@ -442,7 +478,7 @@ class ActorCell:
 
     async def _answer(self, receive: Callable[[Any], Any], ask: _Ask) -> None:
         runtime = self.runtime
-        runtime.record("deliver", self.name, "ask:" + type(ask.message).__qualname__)
+        runtime.record("deliver-ask", self.name, ask.message.__class__)
         try:
             result = receive(ask.message)
             if result.__class__ is CoroutineType:

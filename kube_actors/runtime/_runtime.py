@@ -96,7 +96,7 @@ class Runtime:
         """Seconds since the runtime started."""
         return self.backend.now() - self.start
 
-    def record(self, kind: str, actor: str, detail: str = "") -> None:
+    def record(self, kind: str, actor: str, detail: object = "") -> None:
         """Add an event to the trace (if there is one)."""
         if self.trace is not None:
             self.trace.record(self.backend.now(), kind, actor, detail)
