@@ -366,6 +366,8 @@ class Kernel:
                         raise
                     except BaseException as error:
                         self._current = None
+                        if _is_foreign_loop_error(error):
+                            error.add_note(_FOREIGN)
                         self._finish(task, None, error)
                         continue
                     self._current = None
@@ -441,9 +443,22 @@ def _cancel_target(task: KernelTask) -> KernelScope | None:
     return target
 
 
+_FOREIGN = (
+    "in virtual time only kube_actors.runtime primitives can be awaited "
+    "(use kube_actors.runtime.sleep, Event, Channel, spawn, move_on_after, ...)"
+)
+
+
 def _foreign_await(trap: object) -> RuntimeError:
     return RuntimeError(
         f"awaited {type(trap).__module__}.{type(trap).__qualname__} inside a simulation: "
-        "in virtual time only kube_actors.runtime primitives can be awaited "
-        "(use kube_actors.runtime.sleep, Event, Channel, spawn, move_on_after, ...)"
+        + _FOREIGN
+    )
+
+
+def _is_foreign_loop_error(error: BaseException) -> bool:
+    """asyncio and anyio calls fail like this when no event loop of theirs is running."""
+    name = type(error).__name__
+    return name in ("AsyncLibraryNotFoundError", "NoEventLoopError") or (
+        isinstance(error, RuntimeError) and "no running event loop" in str(error)
     )
