@@ -32,6 +32,7 @@ from kube_actors.runtime._errors import (
     DuplicateActorName,
     MailboxFull,
     NoRuntime,
+    RequestRejected,
     RestartIntensityExceeded,
 )
 from kube_actors.runtime._faults import (
@@ -113,6 +114,7 @@ __all__ = [
     "NoRuntime",
     "PauseActor",
     "Request",
+    "RequestRejected",
     "Restart",
     "RestartIntensityExceeded",
     "Runtime",

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, final, overload
 
-from kube_actors.runtime._backend import TaskHandle, TimerHandle, WaiterLike
+from kube_actors.runtime._backend import Scope, TaskHandle, TimerHandle, WaiterLike
 from kube_actors.runtime._errors import (
     ActorCrashed,
     ActorStopped,
     AskTimeout,
     DuplicateActorName,
     MailboxFull,
+    RequestRejected,
 )
 from kube_actors.runtime._runtime import Channel, Runtime, current_runtime
 
@@ -240,7 +241,8 @@ class ActorRef(Generic[M]):
 
         Raises :class:`AskTimeout` after ``timeout`` seconds (default
         :data:`DEFAULT_ASK_TIMEOUT`; the wait for mailbox room counts), :class:`ActorStopped`
-        if the actor is or gets stopped first, :class:`ActorCrashed` if its handler raised.
+        if the actor is or gets stopped first, :class:`ActorCrashed` if its handler raised, and
+        a :class:`RequestRejected` raised by the handler as it is (the actor carries on).
         """
         cell = self._cell
         if cell.state == "stopped":
@@ -259,6 +261,8 @@ class ActorRef(Generic[M]):
         kind, value = outcome
         if kind == "ok":
             return value
+        if kind == "rejected":
+            raise value
         if kind == "error":
             raise ActorCrashed(cell.name, type(message).__qualname__, value) from value
         raise ActorStopped(cell.name, f"before answering {type(message).__qualname__}")
@@ -360,6 +364,7 @@ class ActorCell:
         self._resume: WaiterLike | None = None
         self._pending_crash: BaseException | None = None
         self._killed = False
+        self._cleanup_scope: Scope | None = None
         self._exit_waiters: list[WaiterLike] = []
         runtime._cells[name] = self
 
@@ -399,16 +404,21 @@ class ActorCell:
             error = self._pending_crash
         except Exception as exc:
             error = exc
-        # Cleanup runs shielded: children stop in reverse start order, then on_stop.
+        # Cleanup is shielded from the cancellation that may have brought us here: children
+        # stop in reverse start order (each within its own grace), then on_stop, which the
+        # stopper can still cancel when the grace period runs out.
         with backend.scope(shield=True):
             await self._stop_children()
-            if not self._killed:
+        if not self._killed:
+            with backend.scope(shield=True) as scope:
+                self._cleanup_scope = scope
                 try:
                     await actor.on_stop()
                 except Exception as exc:
                     self.log.warning(
                         "actor on_stop failed", error=repr(exc), **self.runtime.event_fields()
                     )
+            self._cleanup_scope = None
         self._exited(generation, error)
 
     async def _loop(self, actor: Actor[Any]) -> None:
@@ -432,7 +442,8 @@ class ActorCell:
             if not items:
                 if self._exit_mode is not None:
                     return
-                await mailbox.wait_ready()
+                # One park, then look again: a stop request wakes us with nothing queued.
+                await mailbox._park(mailbox._receivers)
                 continue
             budget = _BATCH
             # Deliveries are traced run-length encoded: (time, "deliver", actor, (class, n)).
@@ -456,12 +467,15 @@ class ActorCell:
                             record((clock(), "deliver", name, (last, run)))
                         last, run = cls, 1
                     handler = table.get(cls) if table is not None else None
-                    result = handler(actor, item) if handler is not None else receive(item)
-                    if result.__class__ is coroutine:
-                        if run:
-                            record((clock(), "deliver", name, (last, run)))
-                            last, run = None, 0
-                        await result
+                    try:
+                        result = handler(actor, item) if handler is not None else receive(item)
+                        if result.__class__ is coroutine:
+                            if run:
+                                record((clock(), "deliver", name, (last, run)))
+                                last, run = None, 0
+                            await result
+                    except RequestRejected as rejected:
+                        self._rejected(item, rejected)
                 if self._exit_mode == "now" or self._paused:
                     break
                 budget -= 1
@@ -483,10 +497,21 @@ class ActorCell:
             result = receive(ask.message)
             if result.__class__ is CoroutineType:
                 result = await result
+        except RequestRejected as rejected:
+            ask.waiter.wake(("rejected", rejected))
+            return
         except Exception as exc:
             ask.waiter.wake(("error", exc))
             raise
         ask.waiter.wake(("ok", result))
+
+    def _rejected(self, item: object, rejected: RequestRejected) -> None:
+        self.log.warning(
+            "message rejected",
+            message=type(item).__qualname__,
+            error=f"{type(rejected).__name__}: {rejected}",
+            **self.runtime.event_fields(),
+        )
 
     async def _wait_resumed(self) -> None:
         waiter = self.runtime.backend.waiter()
@@ -623,6 +648,8 @@ class ActorCell:
                 **self.runtime.event_fields(),
             )
             task.cancel()
+            if self._cleanup_scope is not None:
+                self._cleanup_scope.cancel()
             with backend.scope(shield=True):
                 await self._wait_exit(task)
 

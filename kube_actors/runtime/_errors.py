@@ -12,6 +12,7 @@ __all__ = [
     "DuplicateActorName",
     "MailboxFull",
     "NoRuntime",
+    "RequestRejected",
     "RestartIntensityExceeded",
 ]
 
@@ -68,7 +69,12 @@ class AskTimeout(TimeoutError):
         self.timeout = timeout
 
 
-class DuplicateActorName(ValueError):
+class RequestRejected(Exception):
+    """Raise (a subclass of) this in a handler to refuse a request without crashing: an asker
+    gets the error itself; for a plain message it is logged as a warning."""
+
+
+class DuplicateActorName(RequestRejected, ValueError):
     """Two live actors may not share a name."""
 
 

@@ -129,7 +129,7 @@ def _wind_down(kernel: Kernel, runtime: Runtime) -> None:
         kernel.run(lambda: stopper.done, kernel.now() + SHUTDOWN_GRACE * 4)
     for task in runtime.live_tasks():
         task.cancel()
-    kernel.run(lambda: not runtime.live_tasks(), kernel.now() + SHUTDOWN_GRACE)
+    kernel.run(lambda: not runtime._tasks, kernel.now() + SHUTDOWN_GRACE)
 
 
 @asynccontextmanager
