@@ -51,6 +51,9 @@ DEFAULT_SHUTDOWN = 5.0
 #: Messages handled in one turn before the actor lets others run.
 _BATCH = 1024
 
+#: Fault-injection decisions for a sent message (see FaultInjector.on_send).
+CONSUMED, DELIVER, DUPLICATE = 0, 1, 2
+
 
 class Request(Generic[R]):
     """Base class for messages answered through :meth:`ActorRef.ask`; ``R`` is the answer type.
@@ -211,8 +214,14 @@ class ActorRef(Generic[M]):
         """Queue ``message``; :class:`MailboxFull` if there is no room. A stopped actor's
         messages go to the dead letters (counted and traced), as in Erlang."""
         cell = self._cell
-        if cell.faults is not None and not cell.faults.on_send(cell, message):
-            return
+        faults = cell.faults
+        if faults is not None:
+            decision = faults.on_send(cell, message)
+            if decision != DELIVER:
+                if decision == DUPLICATE:
+                    cell.enqueue_nowait(message)
+                    faults.duplicate_later(cell, message)
+                return
         # enqueue_nowait(), inlined: this is the hot path.
         mailbox = cell.mailbox
         items = mailbox.items
@@ -226,9 +235,12 @@ class ActorRef(Generic[M]):
     async def send(self, message: M) -> None:
         """Queue ``message``, waiting while the mailbox is full (backpressure)."""
         cell = self._cell
-        if cell.faults is not None and not cell.faults.on_send(cell, message):
-            return
-        await cell.enqueue(message)
+        faults = cell.faults
+        decision = DELIVER if faults is None else faults.on_send(cell, message)
+        if decision:
+            await cell.enqueue(message)
+            if decision == DUPLICATE and faults is not None:
+                faults.duplicate_later(cell, message)
 
     @overload
     async def ask(self, message: Request[R], timeout: float | None = None) -> R: ...
@@ -252,9 +264,13 @@ class ActorRef(Generic[M]):
         waiter = backend.waiter()
         envelope = _Ask(message, waiter)
         outcome: Any = None
+        faults = cell.faults
         with backend.scope(backend.now() + timeout) as scope:
-            if cell.faults is None or cell.faults.on_send(cell, envelope):
+            decision = DELIVER if faults is None else faults.on_send(cell, envelope)
+            if decision:
                 await cell.enqueue(envelope)
+                if decision == DUPLICATE and faults is not None:
+                    faults.duplicate_later(cell, envelope)
             outcome = await waiter.wait()
         if scope.cancelled_caught or outcome is None:
             raise AskTimeout(cell.name, type(message).__qualname__, timeout)
@@ -361,6 +377,7 @@ class ActorCell:
         self._exit_mode: str | None = None
         self._terminate_on_exit = False
         self._paused = False
+        self._pauses = 0
         self._resume: WaiterLike | None = None
         self._pending_crash: BaseException | None = None
         self._killed = False
@@ -387,6 +404,7 @@ class ActorCell:
         self._pending_crash = None
         self._killed = False
         self._paused = False
+        self._pauses = 0
         self.stopped_by_parent = False
         self.started_at = self.runtime.now()
         self.runtime.record("start", self.name, str(self.generation))
@@ -476,6 +494,10 @@ class ActorCell:
                             await result
                     except RequestRejected as rejected:
                         self._rejected(item, rejected)
+                    except BaseException:
+                        if run:  # the crashing delivery and those before it belong in the trace
+                            record((clock(), "deliver", name, (last, run)))
+                        raise
                 if self._exit_mode == "now" or self._paused:
                     break
                 budget -= 1
@@ -502,6 +524,12 @@ class ActorCell:
             return
         except Exception as exc:
             ask.waiter.wake(("error", exc))
+            raise
+        except BaseException:
+            # Cancelled mid-answer: an injected crash fails the ask as a crash would, a stop
+            # past its grace period as a stop.
+            crash = self._pending_crash
+            ask.waiter.wake(("error", crash) if crash is not None else ("stopped", None))
             raise
         ask.waiter.wake(("ok", result))
 
@@ -613,7 +641,7 @@ class ActorCell:
         if self._exit_mode != "now":
             self._exit_mode = mode
         if self._paused:
-            self.resume()
+            self.resume(force=True)
         mailbox = self.mailbox
         if mailbox._receivers:
             mailbox._wake_one(mailbox._receivers)
@@ -668,13 +696,18 @@ class ActorCell:
             task.cancel()
 
     def pause(self) -> None:
-        """Stop handling messages (they queue up) until :meth:`resume`."""
+        """Stop handling messages (they queue up) until as many :meth:`resume` calls."""
+        self._pauses += 1
         self._paused = True
         self.runtime.record("pause", self.name)
 
-    def resume(self) -> None:
-        """Handle messages again after :meth:`pause`."""
+    def resume(self, *, force: bool = False) -> None:
+        """End one :meth:`pause` (overlapping pauses last until the last one ends), or all of
+        them with ``force``."""
         if not self._paused:
+            return
+        self._pauses = 0 if force else self._pauses - 1
+        if self._pauses > 0:
             return
         self._paused = False
         self.runtime.record("resume", self.name)

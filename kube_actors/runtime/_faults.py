@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from kube_actors.runtime._actor import ActorCell, _message_type, current_actor_name
+from kube_actors.runtime._actor import (
+    CONSUMED,
+    DELIVER,
+    DUPLICATE,
+    ActorCell,
+    _message_type,
+    current_actor_name,
+)
 
 if TYPE_CHECKING:
     from kube_actors.runtime._runtime import Runtime
@@ -125,10 +132,11 @@ class FaultInjector:
 
     # --- message faults ---------------------------------------------------------------------
 
-    def on_send(self, cell: ActorCell, item: object) -> bool:
-        """Decide the fate of ``item`` sent to ``cell``: ``True`` means deliver it as usual."""
+    def on_send(self, cell: ActorCell, item: object) -> int:
+        """Decide the fate of ``item`` sent to ``cell``: ``DELIVER`` it as usual, ``DUPLICATE``
+        (deliver, then :meth:`duplicate_later`), or ``CONSUMED`` (dropped, delayed or placed)."""
         if not self.plan.messages:
-            return True
+            return DELIVER
         sender = current_actor_name()
         mtype = _message_type(item)
         key = (sender, cell.name, mtype)
@@ -137,39 +145,42 @@ class FaultInjector:
             rules = tuple(r for r in self.plan.messages if r.matches(sender, cell.name, mtype))
             self._rules[key] = rules
         if not rules:
-            return True
+            return DELIVER
         elapsed = self.runtime.elapsed()
         for rule in rules:
             if not rule.start <= elapsed < rule.end:
                 continue
             return self._apply(rule, cell, item, f"{sender or '-'}->{mtype}")
-        return True
+        return DELIVER
 
-    def _apply(self, rule: MessageFault, cell: ActorCell, item: object, detail: str) -> bool:
+    def duplicate_later(self, cell: ActorCell, item: object) -> None:
+        """Deliver a copy of ``item`` after the original, once the sender has yielded."""
+        runtime = self.runtime
+        runtime.backend.call_at(runtime.now(), lambda: cell.deliver_late(item))
+
+    def _apply(self, rule: MessageFault, cell: ActorCell, item: object, detail: str) -> int:
         runtime = self.runtime
         if self.chance(rule.drop):
             self._note("fault-drop", cell, detail)
-            return False
+            return CONSUMED
         if self.chance(rule.duplicate):
             self._note("fault-duplicate", cell, detail)
-            # The copy arrives after the original, once the sender has yielded.
-            runtime.backend.call_at(runtime.now(), lambda: cell.deliver_late(item))
-            return True
+            return DUPLICATE
         if self.chance(rule.delay):
             delay = self.uniform(0.0, rule.max_delay)
             self._note("fault-delay", cell, f"{detail} {delay:.6f}")
             runtime.backend.call_at(runtime.now() + delay, lambda: cell.deliver_late(item))
-            return False
+            return CONSUMED
         if self.chance(rule.reorder):
             items = cell.mailbox.items
             if cell.mailbox.closed or len(items) >= cell.mailbox.capacity:
-                return True
+                return DELIVER
             position = self.rng.randrange(len(items) + 1)
             self._note("fault-reorder", cell, f"{detail} @{position}")
             items.insert(position, item)
             cell.mailbox.put_wake()
-            return False
-        return True
+            return CONSUMED
+        return DELIVER
 
     def _note(self, kind: str, cell: ActorCell, detail: str) -> None:
         self.injected += 1
