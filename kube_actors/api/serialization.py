@@ -4,6 +4,9 @@ camelCase on the wire and snake_case in Python; fields equal to their default ar
 output (Go's ``omitempty``); unknown fields are errors unless ``strict=False``; ``bytes`` travel
 as base64 (Secret ``data``). Every error names the field path, e.g.
 ``spec.template.spec.containers[0].resources.requests.cpu: invalid quantity "12x"``.
+
+Valid input is structured by code generated once per class (see "the fast path" below); the
+cattrs converters handle whatever that code does not expect, and explain every error.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import itertools
+import linecache
 import sys
+import threading
 import types
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -29,9 +35,16 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from kube_actors.api._fields import format_time, parse_time, to_utc, wire_name
+from kube_actors.api._fields import format_time, opt_time, parse_time, to_utc, wire_name
 from kube_actors.api._fields import wire_names as _wire_names
-from kube_actors.api._frozen import EMPTY, FrozenDict, freeze_json, thaw_json
+from kube_actors.api._frozen import (
+    EMPTY,
+    FrozenDict,
+    freeze_json,
+    freeze_map,
+    freeze_seq,
+    thaw_json,
+)
 from kube_actors.api._paths import join as _join
 from kube_actors.api.quantity import Quantity, QuantityError, parse_quantity
 from kube_actors.api.registry import REGISTRY, KindRegistry, UnknownKindError
@@ -319,6 +332,392 @@ def converter(strict: bool = True, detailed: bool = False) -> cattrs.Converter:
     return make_converter(strict=strict, detailed=detailed)
 
 
+# --- the fast path: structuring code generated per class ----------------------------------------
+#
+# cattrs' functions call a hook per field (and an Optional wrapper around most of them), collect
+# keyword arguments, and then the attrs ``__init__`` runs its converters, which freeze every
+# tuple and mapping a second time. For valid input the code generated below does the same work
+# inline: one function per attrs class reads each wire key, checks and converts its value in
+# place (nested classes by calling their own generated function) and stores it straight into
+# the slot. Whatever it does not expect raises, and :func:`structure` then takes the cattrs
+# path, which decides (and explains) exactly as before.
+
+
+class _Fallback(Exception):
+    """Raised by generated code for input it leaves to the cattrs converters."""
+
+
+_MISSING: Final = object()
+
+
+def _returns_unchanged(conv: Any, t: Any) -> bool:
+    """Whether the attrs converter ``conv`` returns what the fast path builds for type ``t``."""
+    if conv is freeze_seq:
+        return _is_tuple(t)  # a tuple
+    if conv is freeze_map:
+        return _is_mapping(t)  # a FrozenDict (or the shared EMPTY)
+    if conv is opt_time:  # None or a datetime in UTC
+        return t is datetime or (_is_optional(t) and datetime in get_args(t))
+    return False
+
+
+_FACTORY: Final[type[Any]] = type(attrs.Factory(list))
+
+#: Converters without side effects, so a default can be converted once instead of per object.
+_PURE_CONVERTERS: Final = frozenset({freeze_seq, freeze_map, opt_time, freeze_json})
+
+
+def _fast_str_map(value: dict[Any, Any]) -> FrozenDict[str, str]:
+    intern = sys.intern
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if item.__class__ is not str:
+            raise _Fallback
+        out[intern(key)] = item  # intern() also refuses anything but an exact str
+    return FrozenDict(out)
+
+
+def _fast_quantity_map(value: dict[Any, Any]) -> FrozenDict[str, Quantity]:
+    intern = sys.intern
+    out: dict[str, Quantity] = {}
+    for key, item in value.items():
+        out[intern(key)] = item if item.__class__ is Quantity else parse_quantity(item)
+    return FrozenDict(out)
+
+
+def _fast_map(value: dict[Any, Any], structure_item: Callable[[Any], Any]) -> FrozenDict[str, Any]:
+    intern = sys.intern
+    return FrozenDict({intern(key): structure_item(item) for key, item in value.items()})
+
+
+#: Timestamps already parsed, by their text: a dict lookup is cheaper than the lru_cache call
+#: of ``parse_time``, which the fast path therefore bypasses. Emptied when full, so it never
+#: holds more than ``parse_time``'s cache does.
+_TIMES: Final[dict[str, datetime]] = {}
+_TIMES_MAX: Final = 4096
+_parse_time_uncached: Final = parse_time.__wrapped__
+
+
+def _fast_time(value: Any) -> datetime:
+    """A timestamp not in ``_TIMES`` (or not text): parse it, and remember it if it is text."""
+    if value.__class__ is not str:
+        return _datetime(value, None)
+    parsed: datetime = _parse_time_uncached(value)
+    if len(_TIMES) >= _TIMES_MAX:
+        _TIMES.clear()
+    _TIMES[value] = parsed
+    return parsed
+
+
+_FAST_LOCK: Final = threading.RLock()
+_FAST_IDS: Final = itertools.count()
+#: Globals of the generated code: helpers, then one entry per generated function and constant.
+_FAST_NS: Final[dict[str, Any]] = {
+    "F": _Fallback,
+    "M": _MISSING,
+    "new": object.__new__,
+    "intern": sys.intern,
+    "EMPTY": EMPTY,
+    "SMAP": _fast_str_map,
+    "MAP": _fast_map,
+    "QMAP": _fast_quantity_map,
+    "FJ": freeze_json,
+    "TIMES": _TIMES,
+    "TIME": _fast_time,
+    "QT": Quantity,
+    "PQ": parse_quantity,
+    "FLT": _float,
+    "BYT": _bytes,
+}
+#: (type, strict) -> name of its generated function in ``_FAST_NS``.
+_FAST_NAMES: Final[dict[tuple[Any, bool], str]] = {}
+#: Per mode (lenient, strict): class -> (function, the keys it accepts plus apiVersion and kind,
+#: or None when a field already uses one of those names), or None when no fast path exists.
+_FastEntry = tuple[Callable[..., Any], frozenset[str] | None]
+_FAST_ENTRIES: Final[tuple[dict[Any, _FastEntry | None], dict[Any, _FastEntry | None]]] = ({}, {})
+
+
+def _fast_entry(cls: Any, strict: bool) -> _FastEntry | None:
+    """The generated structuring function for ``cls`` (built on first use), or None."""
+    strict = bool(strict)
+    table = _FAST_ENTRIES[strict]
+    try:
+        return table[cls]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable type expression
+        return None
+    with _FAST_LOCK:
+        entry: _FastEntry | None = None
+        if isinstance(cls, type) and attrs.has(cls):
+            try:
+                name = _class_fn(cls, strict)
+                accepted: frozenset[str] | None = _FAST_NS.get(f"{name}_K")
+                if accepted is not None and not accepted & {"apiVersion", "kind"}:
+                    accepted |= {"apiVersion", "kind"}
+                else:
+                    accepted = None
+                entry = (_FAST_NS[name], accepted)
+            except Exception:
+                entry = None
+        table[cls] = entry
+        return entry
+
+
+def _const(value: Any) -> str:
+    name = f"c{next(_FAST_IDS)}"
+    _FAST_NS[name] = value
+    return name
+
+
+def _define(key: tuple[Any, bool], make_source: Callable[[str], str], label: str) -> str:
+    """Name the function for ``key`` first (so recursive types can refer to it), then build it."""
+    name = _FAST_NAMES.get(key)
+    if name is None:
+        name = _FAST_NAMES[key] = f"s{next(_FAST_IDS)}"
+        try:
+            source = make_source(name)
+        except BaseException:
+            del _FAST_NAMES[key]
+            raise
+        filename = f"<fast structure {label} {name}>"
+        exec(compile(source, filename, "exec"), _FAST_NS)
+        # Registered so tracebacks, profilers and inspect.getsource can show the code.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return name
+
+
+def _class_fn(cls: type[Any], strict: bool) -> str:
+    """Name of the generated function structuring ``cls``; it takes the dict (and the keys it
+    accepts, in strict mode) and returns the object or raises."""
+
+    def source(name: str) -> str:
+        try:
+            return _class_source(cls, strict, name)
+        except Exception:  # a class this generator does not handle: use its cattrs hook
+            hook = _const(converter(strict).get_structure_hook(cls))
+            return f"def {name}(d, K=None):\n    return {hook}(d, {_const(cls)})\n"
+
+    return _define((cls, strict), source, cls.__qualname__)
+
+
+def _value_fn(t: Any, strict: bool) -> str:
+    """Name of a function structuring one value of type ``t`` (items of tuples and mappings)."""
+    if isinstance(t, type) and attrs.has(t):
+        return _class_fn(t, strict)
+
+    def source(name: str) -> str:
+        body = "".join(f"    {line}\n" for line in _inline(t, strict))
+        return f"def {name}(v):\n{body}    return v\n"
+
+    return _define((t, strict), source, repr(t))
+
+
+def _inline(t: Any, strict: bool) -> list[str]:
+    """Statements that check and convert the local ``v`` of type ``t`` in place.
+
+    The type tests follow the hooks :func:`make_converter` registers, in the same order.
+    """
+    if t is Any:
+        return ["v = FJ(v)"]
+    if t is str:
+        return ["v = intern(v)"]  # raises for anything but an exact str
+    if t is int or t is bool:
+        return [f"if v.__class__ is not {t.__name__}: raise F"]
+    if t is float:
+        return ["v = FLT(v, None)"]
+    if t is bytes:
+        return ["v = BYT(v, None)"]
+    if t is datetime:  # a str subclass must not hit the cache: _datetime refuses it
+        return ["v = (TIMES.get(v) or TIME(v)) if v.__class__ is str else TIME(v)"]
+    if t is Quantity:
+        return ["if v.__class__ is not QT: v = PQ(v)"]
+    if _is_int_or_str(t):
+        return ["if v.__class__ is not int and v.__class__ is not str: raise F"]
+    if _is_optional(t):
+        inner = next(a for a in get_args(t) if a is not type(None))
+        return ["if v is not None:", *_indent(_inline(inner, strict))]
+    if _is_mapping(t):
+        args = get_args(t)
+        value_type = args[1] if len(args) == 2 else Any
+        if value_type is str:
+            convert = "SMAP(v)"
+        elif value_type is Quantity:
+            convert = "QMAP(v)"
+        else:
+            convert = f"MAP(v, {_value_fn(value_type, strict)})"
+        return ["if v.__class__ is not dict: raise F", f"v = {convert} if v else EMPTY"]
+    if _is_tuple(t):
+        item_type = get_args(t)[0]
+        lines = ["if v.__class__ is not list and v.__class__ is not tuple: raise F"]
+        if item_type in (str, int, bool):
+            check = f"if x.__class__ is not {item_type.__name__}: raise F"
+            return [*lines, "for x in v:", f"    {check}", "v = tuple(v)"]
+        fn = _value_fn(item_type, strict)
+        # One item is the common case (one container, one owner): skip map() for it.
+        return [*lines, f"v = ({fn}(v[0]),) if len(v) == 1 else tuple(map({fn}, v))"]
+    if isinstance(t, type) and attrs.has(t):
+        return [f"v = {_class_fn(t, strict)}(v)"]
+    hook = converter(strict).get_structure_hook(t)  # anything else: the cattrs hook itself
+    return [f"v = {_const(hook)}(v, {_const(t)})"]
+
+
+def _fills_slots(cls: type[Any]) -> bool:
+    """Whether filling the slots of ``cls`` is all its ``__init__`` does (besides converters).
+
+    That takes an attrs-generated ``__init__`` of a slotted class, no pre/post-init hooks, no
+    cached hash, and fields without validators or attrs ``Converter`` objects (plain
+    converters are applied by the generated code itself).
+    """
+    init = cls.__dict__.get("__init__")
+    filename = getattr(getattr(init, "__code__", None), "co_filename", "")
+    if not filename.startswith("<attrs generated") or issubclass(cls, BaseException):
+        return False
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return False
+    if getattr(cls, "__dictoffset__", 0):  # instances have a __dict__: not purely slotted
+        return False
+    slots = {name for k in cls.__mro__ for name in getattr(k, "__slots__", ())}
+    if slots & {"_attrs_cached_hash", "__attrs_cached_hash__"}:
+        return False
+    attrs_converter = getattr(attrs, "Converter", ())
+    for a in attrs.fields(cls):
+        if not a.init or a.validator is not None or isinstance(a.converter, attrs_converter):
+            return False
+        if not a.name.isidentifier() or a.name.startswith("__"):
+            return False
+        slot = next((k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__), None)
+        if not isinstance(slot, types.MemberDescriptorType):
+            return False
+    return True
+
+
+def _builder(cls: type[Any]) -> type[Any] | None:
+    """A subclass of ``cls`` whose instances take plain attribute assignment.
+
+    Frozen classes refuse ``obj.x = ...``, and the way around it (``object.__setattr__`` or a
+    slot's ``__set__``) costs a call per field. A subclass that restores the default
+    ``__setattr__`` and adds no slots has the same memory layout: the generated code fills an
+    instance of it with plain stores and then sets its ``__class__`` to ``cls``.
+    """
+    if type(cls) is not type or any("__init_subclass__" in vars(k) for k in cls.__mro__[:-1]):
+        return None  # creating a subclass could run someone's code
+    namespace = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__init__": object.__init__,  # calling the builder just allocates
+        "__module__": cls.__module__,
+        "__qualname__": f"{cls.__qualname__}.<builder>",
+    }
+    try:
+        builder = type(cls.__name__, (cls,), namespace)
+        probe = builder()
+        probe.__class__ = cls
+    except Exception:
+        return None
+    return builder
+
+
+def _class_source(cls: type[Any], strict: bool, name: str) -> str:
+    attrs.resolve_types(cls)
+    fields = [a for a in attrs.fields(cls) if a.init]  # cattrs structures init fields only
+    if any(a.type is None for a in fields):
+        raise TypeError(f"{cls.__qualname__} has fields without a type")
+    wire = _wire_names(cls)
+    direct = _fills_slots(cls)
+    # A factory that takes self must see an instance of ``cls``, so no builder then.
+    takes_self = any(isinstance(a.default, _FACTORY) and a.default.takes_self for a in fields)
+    builder = _builder(cls) if direct and not takes_self else None
+    out = [f"def {name}(d, K={name}_K):"]
+    if strict:  # one C-level subset test; the cattrs path names the unknown keys
+        out.append("    if d.__class__ is not dict or not K.issuperset(d): raise F")
+    else:
+        out.append("    if d.__class__ is not dict: raise F")
+    if builder is not None:
+        out.append(f"    o = {_const(builder)}()")
+    elif direct:
+        out.append(f"    o = new({_const(cls)})")
+    else:
+        out.append("    kw = {}")
+
+    for a in fields:
+        if builder is not None:
+            store = f"o.{a.name} = v"
+        elif direct:
+            slot = next(k.__dict__[a.name] for k in cls.__mro__ if a.name in k.__dict__)
+            store = f"{_const(slot.__set__)}(o, v)"
+        else:
+            store = f"kw[{a.alias!r}] = v"
+        out.extend(_indent(_field_lines(a, wire[a.name], strict, direct, store)))
+
+    if builder is not None:
+        out.append(f"    o.__class__ = {_const(cls)}")
+    out.append("    return o" if direct else f"    return {_const(cls)}(**kw)")
+    _FAST_NS[f"{name}_K"] = frozenset(wire[a.name] for a in fields)
+    return "\n".join(out) + "\n"
+
+
+def _field_lines(
+    a: attrs.Attribute[Any], key: str, strict: bool, direct: bool, store: str
+) -> list[str]:
+    """Statements that read field ``a`` from ``d``, check and convert it, and ``store`` it.
+
+    With ``direct`` the defaults and converters are applied here, as attrs' ``__init__`` would;
+    otherwise the value is passed to ``__init__`` only when present, as cattrs does.
+    """
+    t, default = a.type, a.default
+    conv: Any = a.converter
+    present = _inline(t, strict)
+    convert = direct and conv is not None and not _returns_unchanged(conv, t)
+    if convert:
+        present.append(f"v = {_const(conv)}(v)")
+
+    if default is attrs.NOTHING:  # required: a missing key raises KeyError
+        return [f"v = d[{key!r}]", *present, store]
+    if not direct:
+        return [f"v = d.get({key!r}, M)", "if v is not M:", *_indent(present), f"    {store}"]
+    if not convert and t is str and default.__class__ is str:
+        # The default is a valid value already: one lookup, and intern only what was read.
+        default_name = _const(default)
+        return [
+            f"v = d.get({key!r}, {default_name})",
+            f"if v is not {default_name}: v = intern(v)",
+            store,
+        ]
+    if not convert and _structures_to_itself(t, default):
+        # The default passes the checks unchanged: one lookup and no branch.
+        get = f"v = d.get({key!r})" if default is None else f"v = d.get({key!r}, {_const(default)})"
+        return [get, *present, store]
+    lines = [f"v = d.get({key!r}, M)", "if v is M:"]
+    if isinstance(default, _FACTORY):
+        factory = _const(default.factory)
+        lines.append(f"    v = {factory}(o)" if default.takes_self else f"    v = {factory}()")
+        if conv is not None:
+            lines.append(f"    v = {_const(conv)}(v)")
+    elif conv is None:
+        lines.append(f"    v = {_const(default)}")
+    elif conv in _PURE_CONVERTERS:
+        lines.append(f"    v = {_const(conv(default))}")
+    else:
+        lines.append(f"    v = {_const(conv)}({_const(default)})")
+    return [*lines, "else:", *_indent(present), store]
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return [f"    {line}" for line in lines]
+
+
+def _structures_to_itself(t: Any, default: Any) -> bool:
+    """Whether the fast path's conversion for ``t`` returns ``default`` as it is (or an equal,
+    shared copy: an interned string)."""
+    if default is None:
+        return _is_optional(t)
+    if t is str or t is int or t is bool:
+        return default.__class__ is t
+    return _is_int_or_str(t) and default.__class__ in (int, str)
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 
@@ -376,6 +775,16 @@ def path_errors(exc: BaseException, path: str = "") -> list[PathError]:
 
 def structure(data: Any, cls: type[T], *, strict: bool = True) -> T:
     """Build a ``cls`` from plain data (no apiVersion/kind handling); errors carry paths."""
+    fast = _fast_entry(cls, strict)
+    if fast is not None:
+        try:
+            return fast[0](data)  # type: ignore[no-any-return]
+        except Exception:  # invalid or unusual input: the cattrs path decides and explains
+            pass
+    return _structure_slow(data, cls, strict)
+
+
+def _structure_slow(data: Any, cls: type[T], strict: bool) -> T:
     try:
         return converter(strict).structure(data, cls)
     except Exception as fast_error:
@@ -408,6 +817,20 @@ def from_dict(
     >>> pod.metadata.name
     'web'
     """
+    if cls is None and data.__class__ is dict:
+        # The common case, kept cheap: a plain dict naming a registered kind. The generated
+        # code for a kind accepts apiVersion and kind, so the body needs no copy.
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        if api_version.__class__ is str and kind.__class__ is str and api_version and kind:
+            try:
+                fast = _fast_entry(registry.lookup(api_version, kind).cls, strict)
+            except UnknownKindError:
+                fast = None
+            if fast is not None and fast[1] is not None:
+                try:
+                    return fast[0](data, fast[1])  # type: ignore[no-any-return]
+                except Exception:  # the checks below and the cattrs path decide, and explain
+                    pass
     if not isinstance(data, Mapping):
         raise SerializationError([PathError("", f"expected a mapping, got {_describe(data)}")])
     errors: list[PathError] = []
