@@ -51,13 +51,7 @@ from kube_actors.runtime import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _quiet_logs() -> Any:
-    """Crash logs render rich tracebacks (slow): drop them in these tests."""
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
-    yield
-    structlog.configure(**saved)
+pytestmark = pytest.mark.usefixtures("quiet_logs")
 
 
 # --- the scenario -----------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -10,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import structlog
 
 from kube_actors.runtime import (
     Actor,
@@ -37,14 +35,7 @@ from kube_actors.runtime import (
     spawn_actor,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _quiet_logs() -> Any:
-    """Crash logs render rich tracebacks (slow): drop them in these tests."""
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
-    yield
-    structlog.configure(**saved)
+pytestmark = pytest.mark.usefixtures("quiet_logs")
 
 
 # --- actors ---------------------------------------------------------------------------------

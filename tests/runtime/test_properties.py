@@ -9,14 +9,12 @@ failing fault schedule shrinks like any other input.
 from __future__ import annotations
 
 import copy
-import logging
 import math
 import random
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import structlog
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -49,14 +47,7 @@ from kube_actors.runtime import (
     spawn_actor,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _quiet_logs() -> Any:
-    """Crash logs render rich tracebacks (~0.3 s each): drop them in these tests."""
-    saved = structlog.get_config()
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
-    yield
-    structlog.configure(**saved)
+pytestmark = pytest.mark.usefixtures("quiet_logs")
 
 
 # --- messages -------------------------------------------------------------------------------
