@@ -214,14 +214,9 @@ class ActorRef(Generic[M]):
         """Queue ``message``; :class:`MailboxFull` if there is no room. A stopped actor's
         messages go to the dead letters (counted and traced), as in Erlang."""
         cell = self._cell
-        faults = cell.faults
-        if faults is not None:
-            decision = faults.on_send(cell, message)
-            if decision != DELIVER:
-                if decision == DUPLICATE:
-                    cell.enqueue_nowait(message)
-                    faults.duplicate_later(cell, message)
-                return
+        if cell.faults is not None:
+            cell.deliver_nowait(message)
+            return
         # enqueue_nowait(), inlined: this is the hot path.
         mailbox = cell.mailbox
         items = mailbox.items
@@ -234,13 +229,7 @@ class ActorRef(Generic[M]):
 
     async def send(self, message: M) -> None:
         """Queue ``message``, waiting while the mailbox is full (backpressure)."""
-        cell = self._cell
-        faults = cell.faults
-        decision = DELIVER if faults is None else faults.on_send(cell, message)
-        if decision:
-            await cell.enqueue(message)
-            if decision == DUPLICATE and faults is not None:
-                faults.duplicate_later(cell, message)
+        await self._cell.deliver(message)
 
     @overload
     async def ask(self, message: Request[R], timeout: float | None = None) -> R: ...
@@ -264,13 +253,8 @@ class ActorRef(Generic[M]):
         waiter = backend.waiter()
         envelope = _Ask(message, waiter)
         outcome: Any = None
-        faults = cell.faults
         with backend.scope(backend.now() + timeout) as scope:
-            decision = DELIVER if faults is None else faults.on_send(cell, envelope)
-            if decision:
-                await cell.enqueue(envelope)
-                if decision == DUPLICATE and faults is not None:
-                    faults.duplicate_later(cell, envelope)
+            await cell.deliver(envelope)
             outcome = await waiter.wait()
         if scope.cancelled_caught or outcome is None:
             raise AskTimeout(cell.name, type(message).__qualname__, timeout)
@@ -618,6 +602,24 @@ class ActorCell:
         while len(mailbox.items) >= mailbox.capacity and not mailbox.closed:
             await mailbox._park(mailbox._senders)
         self.enqueue_nowait(item)
+
+    def deliver_nowait(self, item: object) -> None:
+        """Queue ``item`` through fault injection, or raise :class:`MailboxFull`."""
+        faults = self.faults
+        decision = DELIVER if faults is None else faults.on_send(self, item)
+        if decision:
+            self.enqueue_nowait(item)
+            if decision == DUPLICATE and faults is not None:
+                faults.duplicate_later(self, item)
+
+    async def deliver(self, item: object) -> None:
+        """Queue ``item`` through fault injection, waiting for room."""
+        faults = self.faults
+        decision = DELIVER if faults is None else faults.on_send(self, item)
+        if decision:
+            await self.enqueue(item)
+            if decision == DUPLICATE and faults is not None:
+                faults.duplicate_later(self, item)
 
     def deliver_late(self, item: object) -> None:
         """Queue ``item`` past capacity (a delayed or duplicated message)."""

@@ -374,14 +374,13 @@ class Kernel:
                     if trap.__class__ is Waiter:
                         trap._task = task
                         task._parked = trap
-                        if task._scopes[-1].cancel_called or _has_cancel(task):
+                        if _has_cancel(task):
                             self._deliver_cancel(task)
                     elif trap.__class__ is _Yield:
-                        if _has_cancel(task):
-                            target = _cancel_target(task)
-                            if target is not None:
-                                ready.append((task, None, Cancelled(target)))
-                                continue
+                        target = _cancel_target(task)
+                        if target is not None:
+                            ready.append((task, None, Cancelled(target)))
+                            continue
                         ready.append((task, None, None))
                     else:
                         ready.append((task, None, _foreign_await(trap)))

@@ -347,11 +347,10 @@ class Channel(Generic[T]):
         items = self.items
         count = len(items) if limit <= 0 else min(limit, len(items))
         batch = [items.popleft() for _ in range(count)]
-        if batch and self._senders:
-            for _ in range(len(batch)):
-                if not self._senders:
-                    break
-                self._wake_one(self._senders)
+        for _ in batch:  # one freed slot per blocked sender
+            if not self._senders:
+                break
+            self._wake_one(self._senders)
         return batch
 
     def room(self) -> None:
