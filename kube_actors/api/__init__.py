@@ -76,6 +76,9 @@ from kube_actors.api.autoscaling import (
     PodsMetricStatus,
     ResourceMetricSource,
     ResourceMetricStatus,
+    Scale,
+    ScaleSpec,
+    ScaleStatus,
 )
 from kube_actors.api.batch import (
     CronJob,
@@ -367,6 +370,9 @@ __all__ = [
     "HTTPGetAction",
     "HTTPHeader",
     "HorizontalPodAutoscaler",
+    "Scale",
+    "ScaleSpec",
+    "ScaleStatus",
     "HorizontalPodAutoscalerBehavior",
     "HorizontalPodAutoscalerCondition",
     "HorizontalPodAutoscalerSpec",

@@ -235,3 +235,31 @@ class HorizontalPodAutoscaler(Resource):
 
     spec: HorizontalPodAutoscalerSpec
     status: HorizontalPodAutoscalerStatus = HorizontalPodAutoscalerStatus()
+
+
+# --- autoscaling/v1 Scale: the scale subresource's representation ---------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ScaleSpec:
+    """The desired number of replicas."""
+
+    replicas: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class ScaleStatus:
+    """The observed replicas and the pod selector, in string form."""
+
+    replicas: int = 0
+    selector: str = ""
+
+
+@kind("autoscaling", "v1", "scales")
+@attrs.frozen(kw_only=True)
+class Scale(Resource):
+    """autoscaling/v1 Scale: what the ``scale`` subresource of a Deployment, ReplicaSet,
+    StatefulSet or ReplicationController reads and writes. It is never stored itself."""
+
+    spec: ScaleSpec = ScaleSpec()
+    status: ScaleStatus = ScaleStatus()

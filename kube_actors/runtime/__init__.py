@@ -44,6 +44,7 @@ from kube_actors.runtime._faults import (
     PauseActor,
 )
 from kube_actors.runtime._kernel import Cancelled, SimulationDeadlock
+from kube_actors.runtime._registry import PluginRegistry, UnknownPlugin
 from kube_actors.runtime._runtime import (
     Channel,
     Event,
@@ -81,6 +82,8 @@ from kube_actors.runtime._supervisor import (
 from kube_actors.runtime._trace import Trace, TraceEvent
 
 __all__ = [
+    "PluginRegistry",
+    "UnknownPlugin",
     "DEFAULT_ASK_TIMEOUT",
     "DEFAULT_MAILBOX_SIZE",
     "DEFAULT_SHUTDOWN",

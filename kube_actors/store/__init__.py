@@ -1,6 +1,19 @@
-"""The API server's storage: the backend protocol and its in-memory implementation, the
-patch algorithms, and errors shaped like Kubernetes ``Status``."""
+"""The API server with its admission chain and field selectors, the storage backend protocol
+and its in-memory implementation, the patch algorithms, and errors shaped like Kubernetes
+``Status``."""
 
+from kube_actors.store.admission import (
+    ADMISSION_PLUGINS,
+    AdmissionPlugin,
+    AdmissionRequest,
+    Defaulting,
+    DefaultTolerationSeconds,
+    NamespaceLifecycle,
+    ObjectReader,
+    Operation,
+    Validation,
+    default_chain,
+)
 from kube_actors.store.errors import (
     AlreadyExists,
     APIError,
@@ -15,6 +28,14 @@ from kube_actors.store.errors import (
     StatusCause,
     StatusDetails,
 )
+from kube_actors.store.fields import (
+    FieldRequirement,
+    FieldSelector,
+    FieldSelectorError,
+    parse_field_selector,
+    register_field,
+    supported_fields,
+)
 from kube_actors.store.memory import MemoryBackend, MemoryWatch
 from kube_actors.store.patch import (
     PatchError,
@@ -22,6 +43,17 @@ from kube_actors.store.patch import (
     json_merge_patch,
     json_patch,
     strategic_merge_patch,
+)
+from kube_actors.store.server import (
+    APIServer,
+    APIServerActor,
+    APIWatch,
+    ApplyError,
+    ObjectList,
+    Preconditions,
+    WatchDisconnected,
+    WatchEvent,
+    storage_prefix,
 )
 from kube_actors.store.storage import (
     BackendClosed,
@@ -40,6 +72,31 @@ from kube_actors.store.storage import (
 )
 
 __all__ = [
+    "ADMISSION_PLUGINS",
+    "APIServer",
+    "APIServerActor",
+    "APIWatch",
+    "AdmissionPlugin",
+    "AdmissionRequest",
+    "ApplyError",
+    "DefaultTolerationSeconds",
+    "Defaulting",
+    "FieldRequirement",
+    "FieldSelector",
+    "FieldSelectorError",
+    "NamespaceLifecycle",
+    "ObjectList",
+    "ObjectReader",
+    "Operation",
+    "Preconditions",
+    "Validation",
+    "WatchDisconnected",
+    "WatchEvent",
+    "default_chain",
+    "parse_field_selector",
+    "register_field",
+    "storage_prefix",
+    "supported_fields",
     "APIError",
     "AlreadyExists",
     "BadRequest",

@@ -14,6 +14,7 @@ import attrs
 
 from kube_actors.api import KindInfo
 from kube_actors.api.validation import ErrorType, FieldError
+from kube_actors.runtime import RequestRejected
 
 __all__ = [
     "APIError",
@@ -103,8 +104,12 @@ class Status:
         return out
 
 
-class APIError(Exception):
-    """A request the API server refused; ``status`` says why."""
+class APIError(RequestRejected):
+    """A request the API server refused; ``status`` says why.
+
+    A :class:`~kube_actors.runtime.RequestRejected`, so an actor answering an ``ask`` with it
+    refuses the request without crashing, and the asker gets this error.
+    """
 
     reason: ClassVar[str] = "InternalError"
     code: ClassVar[int] = 500

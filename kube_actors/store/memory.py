@@ -88,6 +88,21 @@ class MemoryWatch(Watch):
         """Whether the watch has ended (events queued before that may still be read)."""
         return self._error is not None
 
+    @property
+    def progress(self) -> int | None:
+        """Every event of this watch up to this revision has been read (``None`` once ended).
+
+        What a bookmark may report: the backend queues events synchronously, so with nothing
+        unread the watcher is up to date with the whole store.
+        """
+        backend = self._backend
+        if backend is None or self._error is not None:
+            return None
+        items = self._buffer.items
+        if items:
+            return items[0].revision - 1
+        return max(backend.revision, self._after)
+
     async def next_batch(self) -> builtins.list[StorageEvent]:
         """Wait for at least one event and return every event already queued, in order.
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import attrs
 
@@ -63,7 +63,7 @@ class StoredObject:
     """
 
     key: str
-    value: object
+    value: Any
     #: The revision of the write that created the key.
     create_revision: int
     #: The revision of the last write to the key (of the delete, for a deleted object).
@@ -82,9 +82,9 @@ class StorageEvent:
 
     type: Literal["PUT", "DELETE"]
     key: str
-    value: object
+    value: Any
     revision: int
-    prev: object | None
+    prev: Any
     created: bool
 
 

@@ -1,0 +1,333 @@
+"""The admission chain: ordered plugins that may change (admit) and check (validate) every write.
+
+Each write runs every plugin's :meth:`~AdmissionPlugin.admit` in chain order, then every
+plugin's :meth:`~AdmissionPlugin.validate` in chain order, as upstream runs mutating then
+validating admission. Field errors from all validators are reported together as one
+``Invalid`` (422); a validator that raises (``Forbidden``, ``NotFound``) stops the write at once.
+Nothing is stored until the whole chain has passed.
+
+The default chain, in order:
+
+- ``NamespaceLifecycle``: a namespaced object may only be created in a namespace that exists
+  and is not terminating; the system namespaces cannot be deleted.
+- ``Defaulting``: upstream defaults of the kind (:func:`kube_actors.api.default_object`).
+- ``DefaultTolerationSeconds``: pods get 300 s ``NoExecute`` tolerations of
+  ``node.kubernetes.io/not-ready`` and ``.../unreachable`` unless they tolerate them already.
+- ``Validation``: every field error of the kind's validation
+  (:func:`kube_actors.api.validate_object`, which includes selector-matches-template for the
+  workload kinds), plus the update rules (immutable selectors, pod spec updates).
+
+Users add plugins by subclassing :class:`AdmissionPlugin` and passing instances to the API
+server (``APIServer(admission=default_chain() + [MyPlugin()])``), or register a factory with
+:data:`ADMISSION_PLUGINS` (in code, or through the ``kube_actors.admission_plugins`` entry
+point group) and name it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from kube_actors.api import (
+    KindInfo,
+    Namespace,
+    Pod,
+    PodSpec,
+    Toleration,
+    default_object,
+    validate_object,
+)
+from kube_actors.api.validation import FieldError, forbidden, invalid
+from kube_actors.runtime import PluginRegistry
+from kube_actors.store.errors import Forbidden, Invalid, NotFound
+
+__all__ = [
+    "ADMISSION_PLUGINS",
+    "SYSTEM_NAMESPACES",
+    "AdmissionPlugin",
+    "AdmissionRequest",
+    "DefaultTolerationSeconds",
+    "Defaulting",
+    "NamespaceLifecycle",
+    "ObjectReader",
+    "Operation",
+    "Validation",
+    "default_chain",
+    "run_admission",
+]
+
+#: Namespaces that exist from the start and cannot be deleted.
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class Operation(enum.StrEnum):
+    """What a write does."""
+
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+@attrs.frozen(kw_only=True)
+class AdmissionRequest:
+    """One write, as admission plugins see it.
+
+    ``obj`` is the object as it would be stored (for ``DELETE``, the current object); ``old``
+    is the stored object an ``UPDATE`` or ``DELETE`` replaces. ``subresource`` is ``""``,
+    ``"status"``, ``"scale"`` or ``"binding"``.
+    """
+
+    operation: Operation
+    info: KindInfo
+    obj: Any
+    old: Any | None = None
+    namespace: str = ""
+    name: str = ""
+    subresource: str = ""
+    dry_run: bool = False
+
+
+class ObjectReader(Protocol):
+    """Read access to the store for plugins that look at other objects."""
+
+    async def get_object(self, cls: type[Any], name: str, namespace: str = "") -> Any | None:
+        """The stored object, or ``None``."""
+        ...
+
+
+class AdmissionPlugin:
+    """Base class of admission plugins: override :meth:`admit`, :meth:`validate` or both."""
+
+    #: The plugin's name in error messages and configuration.
+    name: str = ""
+
+    async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
+        """Return the object to store (``request.obj`` or a changed copy); may raise an
+        ``APIError`` to refuse the write."""
+        return request.obj
+
+    async def validate(
+        self, request: AdmissionRequest, reader: ObjectReader
+    ) -> Sequence[FieldError]:
+        """Return field errors of ``request.obj`` (reported as ``Invalid``), or raise an
+        ``APIError`` to refuse the write."""
+        return ()
+
+    def __repr__(self) -> str:
+        return f"<admission plugin {self.name or type(self).__name__}>"
+
+
+class NamespaceLifecycle(AdmissionPlugin):
+    """Creates need an existing, active namespace; system namespaces cannot be deleted."""
+
+    name = "NamespaceLifecycle"
+
+    def __init__(self, protected: Sequence[str] = SYSTEM_NAMESPACES) -> None:
+        self.protected = frozenset(protected)
+
+    async def validate(
+        self, request: AdmissionRequest, reader: ObjectReader
+    ) -> Sequence[FieldError]:
+        info = request.info
+        if request.operation is Operation.DELETE:
+            if info.cls is Namespace and request.name in self.protected:
+                raise Forbidden.of(info, request.name, "this namespace may not be deleted")
+            return ()
+        if request.operation is not Operation.CREATE or not info.namespaced:
+            return ()
+        namespace = await reader.get_object(Namespace, request.namespace)
+        if namespace is None:
+            raise NotFound.of(_NAMESPACE_INFO(), request.namespace)
+        if namespace.metadata.deletion_timestamp is not None or (
+            namespace.status.phase == "Terminating"
+        ):
+            raise Forbidden.of(
+                info,
+                request.name,
+                f"unable to create new content in namespace {request.namespace} because it "
+                "is being terminated",
+            )
+        return ()
+
+
+def _NAMESPACE_INFO() -> KindInfo:
+    from kube_actors.api import REGISTRY
+
+    return REGISTRY.for_class(Namespace)
+
+
+class Defaulting(AdmissionPlugin):
+    """Fill in the kind's upstream defaults on create and update."""
+
+    name = "Defaulting"
+
+    async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
+        if request.operation is Operation.DELETE:
+            return request.obj
+        return default_object(request.obj)
+
+
+NOT_READY = "node.kubernetes.io/not-ready"
+UNREACHABLE = "node.kubernetes.io/unreachable"
+
+
+class DefaultTolerationSeconds(AdmissionPlugin):
+    """New pods tolerate ``not-ready`` and ``unreachable`` NoExecute taints for 300 s
+    (unless they already tolerate them), so a node failure evicts them after five minutes."""
+
+    name = "DefaultTolerationSeconds"
+
+    def __init__(self, not_ready_seconds: int = 300, unreachable_seconds: int = 300) -> None:
+        self.not_ready_seconds = not_ready_seconds
+        self.unreachable_seconds = unreachable_seconds
+
+    async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
+        pod = request.obj
+        if request.operation is not Operation.CREATE or not isinstance(pod, Pod):
+            return pod
+        if request.subresource:
+            return pod
+        tolerations = pod.spec.tolerations
+        not_ready = unreachable = False
+        for t in tolerations:
+            if t.effect in ("", "NoExecute"):
+                not_ready = not_ready or t.key in (NOT_READY, "")
+                unreachable = unreachable or t.key in (UNREACHABLE, "")
+        if not_ready and unreachable:
+            return pod
+        added = list(tolerations)
+        if not not_ready:
+            added.append(_toleration(NOT_READY, self.not_ready_seconds))
+        if not unreachable:
+            added.append(_toleration(UNREACHABLE, self.unreachable_seconds))
+        return attrs.evolve(pod, spec=attrs.evolve(pod.spec, tolerations=tuple(added)))
+
+
+def _toleration(key: str, seconds: int) -> Toleration:
+    return Toleration(key=key, operator="Exists", effect="NoExecute", toleration_seconds=seconds)
+
+
+class Validation(AdmissionPlugin):
+    """The kind's validation, plus the rules for updates."""
+
+    name = "Validation"
+
+    async def validate(
+        self, request: AdmissionRequest, reader: ObjectReader
+    ) -> Sequence[FieldError]:
+        if request.operation is Operation.DELETE:
+            return ()
+        errors = validate_object(request.obj)
+        old = request.old
+        if request.operation is Operation.UPDATE and old is not None and not request.subresource:
+            errors += validate_update(request.obj, old)
+        return errors
+
+
+_IMMUTABLE_SELECTOR = ("apps", "batch")
+
+
+def validate_update(new: Any, old: Any) -> list[FieldError]:
+    """Upstream's update-only rules: immutable selectors, and what a pod update may change."""
+    errors: list[FieldError] = []
+    cls = type(new)
+    group = getattr(cls, "api_version", "").partition("/")[0]
+    spec_new, spec_old = getattr(new, "spec", None), getattr(old, "spec", None)
+    if group in _IMMUTABLE_SELECTOR and spec_new is not None and spec_old is not None:
+        selector_new = getattr(spec_new, "selector", None)
+        selector_old = getattr(spec_old, "selector", None)
+        if selector_new != selector_old and cls.kind != "Job":
+            errors.append(invalid("spec.selector", selector_new, "field is immutable"))
+    if isinstance(new, Pod):
+        errors += _validate_pod_update(new.spec, old.spec)
+    return errors
+
+
+_POD_UPDATE_MESSAGE = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only "
+    "additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be "
+    "set to 1 if it was previously negative)"
+)
+
+
+def _validate_pod_update(new: PodSpec, old: PodSpec) -> list[FieldError]:
+    """A pod's spec is immutable but for images, the deadline, added tolerations and removed
+    scheduling gates (upstream ``ValidatePodUpdate``, without the diff in the message)."""
+    if new == old:
+        return []
+    errors: list[FieldError] = []
+    if len(new.containers) != len(old.containers) or len(new.init_containers) != len(
+        old.init_containers
+    ):
+        return [forbidden("spec", _POD_UPDATE_MESSAGE)]
+    if old.tolerations != new.tolerations[: len(old.tolerations)]:
+        errors.append(
+            forbidden(
+                "spec.tolerations",
+                "existing toleration can not be modified except its tolerationSeconds",
+            )
+        )
+    old_gates = set(old.scheduling_gates)
+    if not set(new.scheduling_gates) <= old_gates:
+        errors.append(
+            forbidden(
+                "spec.schedulingGates", "only deletion is allowed, but found new scheduling gate"
+            )
+        )
+    # Everything that may change, set back to the old values: what remains must be equal.
+    comparable = attrs.evolve(
+        new,
+        containers=tuple(
+            attrs.evolve(c, image=o.image)
+            for c, o in zip(new.containers, old.containers, strict=True)
+        ),
+        init_containers=tuple(
+            attrs.evolve(c, image=o.image)
+            for c, o in zip(new.init_containers, old.init_containers, strict=True)
+        ),
+        active_deadline_seconds=old.active_deadline_seconds,
+        tolerations=old.tolerations,
+        scheduling_gates=old.scheduling_gates,
+    )
+    if comparable != old:
+        errors.append(forbidden("spec", _POD_UPDATE_MESSAGE))
+    return errors
+
+
+#: Admission plugin factories by name (entry point group ``kube_actors.admission_plugins``).
+ADMISSION_PLUGINS: PluginRegistry[Callable[[], AdmissionPlugin]] = PluginRegistry(
+    "kube_actors.admission_plugins", "admission plugin"
+)
+for _plugin in (NamespaceLifecycle, Defaulting, DefaultTolerationSeconds, Validation):
+    ADMISSION_PLUGINS.register(_plugin.name, _plugin)
+
+
+def default_chain() -> list[AdmissionPlugin]:
+    """A fresh list of the default plugins, in order (append your own to it)."""
+    return [NamespaceLifecycle(), Defaulting(), DefaultTolerationSeconds(), Validation()]
+
+
+async def run_admission(
+    plugins: Sequence[AdmissionPlugin], request: AdmissionRequest, reader: ObjectReader
+) -> Any:
+    """Run ``plugins`` on ``request``: every ``admit`` in order, then every ``validate``.
+
+    Returns the object to store; raises ``Invalid`` with every field error found, or whatever
+    a plugin raised.
+    """
+    obj = request.obj
+    for plugin in plugins:
+        changed = await plugin.admit(request, reader)
+        if changed is not obj:
+            obj = changed
+            request = attrs.evolve(request, obj=obj)
+    errors: list[FieldError] = []
+    for plugin in plugins:
+        errors += await plugin.validate(request, reader)
+    if errors:
+        raise Invalid.of(request.info, request.name, errors)
+    return obj
