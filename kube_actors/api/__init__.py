@@ -1,6 +1,7 @@
 """Typed Kubernetes objects, serialization, quantities, selectors, manifests, validation.
 
-Every kind is a frozen, slotted attrs class; a change is a new value (``attrs.evolve``).
+Every kind is a frozen, slotted attrs class; a change is a new value (:func:`replace`, a faster
+``attrs.evolve``).
 
 >>> from kube_actors.api import load_manifests, parse_quantity, parse_selector
 >>> parse_quantity("0.5Gi")
@@ -24,6 +25,7 @@ from kube_actors.api._frozen import (
     EMPTY,
     FrozenDict,
 )
+from kube_actors.api._replace import replace
 from kube_actors.api.apps import (
     ControllerRevision,
     DaemonSet,
@@ -300,6 +302,7 @@ from kube_actors.api.validation import (
 )
 
 __all__ = [
+    "replace",
     "Affinity",
     "AttachedVolume",
     "Capabilities",

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from attrs import evolve
-
+from kube_actors.api._replace import replace as evolve
 from kube_actors.api.autoscaling import (
     HorizontalPodAutoscaler,
     HPAScalingPolicy,

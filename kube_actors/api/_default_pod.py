@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from kube_actors.api._frozen import FrozenDict
+from kube_actors.api._memo import IdentityMemo
+from kube_actors.api._replace import replace as evolve
 from kube_actors.api.defaults import register_defaulter
 from kube_actors.api.pod import (
     Container,
@@ -99,8 +99,22 @@ def _default_volume(v: Volume) -> Volume:
     return evolve(v, config_map=config_map, secret=secret)
 
 
+_DEFAULTED: IdentityMemo[PodSpec] = IdentityMemo()
+
+
 def default_pod_spec(spec: PodSpec) -> PodSpec:
     """A pod spec with upstream defaults (restartPolicy Always, grace period 30 s, ...)."""
+    done = _DEFAULTED.get(spec)
+    if done is None:
+        done = _default_pod_spec(spec)
+        if done == spec:
+            done = spec  # keep the shared object: what is memoized by identity stays a hit
+        _DEFAULTED.put(spec, done)
+        _DEFAULTED.put(done, done)  # defaulting is idempotent
+    return done
+
+
+def _default_pod_spec(spec: PodSpec) -> PodSpec:
     hn = spec.host_network
     return evolve(
         spec,
@@ -129,4 +143,5 @@ def default_pod_template(template: PodTemplateSpec) -> PodTemplateSpec:
 @register_defaulter(Pod)
 def default_pod(pod: Pod) -> Pod:
     """A Pod with its spec defaulted."""
-    return evolve(pod, spec=default_pod_spec(pod.spec))
+    spec = default_pod_spec(pod.spec)
+    return pod if spec is pod.spec else evolve(pod, spec=spec)

@@ -3,9 +3,8 @@ StatefulSet, Job and CronJob (upstream ``SetDefaults_*`` of apps/v1, core/v1 and
 
 from __future__ import annotations
 
-from attrs import evolve
-
 from kube_actors.api._default_pod import default_pod_template
+from kube_actors.api._replace import replace as evolve
 from kube_actors.api.apps import (
     DaemonSet,
     Deployment,

@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 
 from kube_actors.api import names
 from kube_actors.api._fields import wire_names
+from kube_actors.api._memo import IdentityMemo
 from kube_actors.api._paths import join
 from kube_actors.api.pod import (
     Affinity,
@@ -433,6 +434,9 @@ def _validate_spread(
     return errors
 
 
+_VALIDATED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
+
+
 def validate_pod_spec(
     path: str, spec: PodSpec, *, extra_volumes: Collection[str] = ()
 ) -> list[FieldError]:
@@ -440,6 +444,17 @@ def validate_pod_spec(
 
     ``extra_volumes`` names volumes a controller adds (StatefulSet claim templates).
     """
+    qualifier = (path, frozenset(extra_volumes))
+    errors = _VALIDATED.get(spec, qualifier)
+    if errors is None:
+        errors = tuple(_validate_pod_spec(path, spec, extra_volumes))
+        _VALIDATED.put(spec, errors, qualifier)
+    return list(errors)
+
+
+def _validate_pod_spec(
+    path: str, spec: PodSpec, extra_volumes: Collection[str]
+) -> list[FieldError]:
     errors = _validate_volumes(join(path, "volumes"), spec.volumes)
     volumes = {v.name for v in spec.volumes} | set(extra_volumes)
     if not spec.containers:

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from kube_actors.api import names
+from kube_actors.api._memo import IdentityMemo
 from kube_actors.api._paths import join
 from kube_actors.api.meta import LabelSelector, ObjectMeta
 from kube_actors.api.registry import REGISTRY, KindRegistry
@@ -165,8 +166,22 @@ def check_enum(
     return [] if value in supported else [not_supported(path, value, supported)]
 
 
+_LABELS_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
+
+
 def check_labels(path: str, labels: Mapping[str, str]) -> list[FieldError]:
     """Label keys are qualified names and values are label values."""
+    if not labels:
+        return []
+    # Objects made from one template share its labels object: check it once.
+    errors = _LABELS_CHECKED.get(labels, path)
+    if errors is None:
+        errors = tuple(_check_labels(path, labels))
+        _LABELS_CHECKED.put(labels, errors, path)
+    return list(errors)
+
+
+def _check_labels(path: str, labels: Mapping[str, str]) -> list[FieldError]:
     errors: list[FieldError] = []
     for key, value in labels.items():
         errors += check_name(path, key, names.is_qualified_name)
@@ -226,6 +241,9 @@ def check_label_selector(path: str, selector: LabelSelector | None) -> list[Fiel
     return errors
 
 
+_META_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
+
+
 def check_object_meta(
     meta: ObjectMeta,
     *,
@@ -234,6 +252,18 @@ def check_object_meta(
     path: str = "metadata",
 ) -> list[FieldError]:
     """Metadata rules shared by every kind (upstream ``ValidateObjectMeta``)."""
+    # A status update carries the stored metadata object: checked already.
+    qualifier = (namespaced, name_check, path)
+    errors = _META_CHECKED.get(meta, qualifier)
+    if errors is None:
+        errors = tuple(_check_object_meta(meta, namespaced, name_check, path))
+        _META_CHECKED.put(meta, errors, qualifier)
+    return list(errors)
+
+
+def _check_object_meta(
+    meta: ObjectMeta, namespaced: bool, name_check: NameCheck, path: str
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if meta.generate_name:
         # generateName gets 5 random characters appended: check it with a stand-in suffix.
@@ -306,10 +336,13 @@ def register_validator(
     return decorate
 
 
-def validate_object(obj: Any, *, registry: KindRegistry = REGISTRY) -> list[FieldError]:
+def validate_object(
+    obj: Any, *, registry: KindRegistry = REGISTRY, check_metadata: bool = True
+) -> list[FieldError]:
     """Every field error of ``obj``: metadata rules, then the kind's own rules.
 
     Custom kinds get the metadata rules plus the ``validator`` given to ``register_kind``.
+    ``check_metadata=False`` skips the metadata rules (for metadata already validated).
 
     >>> from kube_actors.api import Pod, ObjectMeta
     >>> [str(e) for e in validate_object(Pod(metadata=ObjectMeta(name="web")))]
@@ -317,10 +350,14 @@ def validate_object(obj: Any, *, registry: KindRegistry = REGISTRY) -> list[Fiel
     """
     cls = type(obj)
     info = registry.for_class(cls)
-    errors = check_object_meta(
-        obj.metadata,
-        namespaced=info.namespaced,
-        name_check=_NAME_CHECKS.get(cls, names.is_dns1123_subdomain),
+    errors = (
+        check_object_meta(
+            obj.metadata,
+            namespaced=info.namespaced,
+            name_check=_NAME_CHECKS.get(cls, names.is_dns1123_subdomain),
+        )
+        if check_metadata
+        else []
     )
     validator = _VALIDATORS.get(cls) or info.validator
     if validator is not None:

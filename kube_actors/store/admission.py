@@ -40,6 +40,8 @@ from kube_actors.api import (
     default_object,
     validate_object,
 )
+from kube_actors.api._memo import IdentityMemo
+from kube_actors.api._replace import replace
 from kube_actors.api.validation import FieldError, forbidden, invalid
 from kube_actors.runtime import PluginRegistry
 from kube_actors.store.errors import Forbidden, Invalid, NotFound
@@ -183,6 +185,9 @@ class DefaultTolerationSeconds(AdmissionPlugin):
     def __init__(self, not_ready_seconds: int = 300, unreachable_seconds: int = 300) -> None:
         self.not_ready_seconds = not_ready_seconds
         self.unreachable_seconds = unreachable_seconds
+        # Pods of one template share their spec object: give them one tolerated spec object
+        # too, so what later steps memoize by identity is computed once per template.
+        self._specs: IdentityMemo[PodSpec] = IdentityMemo()
 
     async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
         pod = request.obj
@@ -190,20 +195,27 @@ class DefaultTolerationSeconds(AdmissionPlugin):
             return pod
         if request.subresource:
             return pod
-        tolerations = pod.spec.tolerations
+        spec = self._specs.get(pod.spec)
+        if spec is None:
+            spec = self._tolerate(pod.spec)
+            self._specs.put(pod.spec, spec)
+        return pod if spec is pod.spec else replace(pod, spec=spec)
+
+    def _tolerate(self, spec: PodSpec) -> PodSpec:
+        tolerations = spec.tolerations
         not_ready = unreachable = False
         for t in tolerations:
             if t.effect in ("", "NoExecute"):
                 not_ready = not_ready or t.key in (NOT_READY, "")
                 unreachable = unreachable or t.key in (UNREACHABLE, "")
         if not_ready and unreachable:
-            return pod
+            return spec
         added = list(tolerations)
         if not not_ready:
             added.append(_toleration(NOT_READY, self.not_ready_seconds))
         if not unreachable:
             added.append(_toleration(UNREACHABLE, self.unreachable_seconds))
-        return attrs.evolve(pod, spec=attrs.evolve(pod.spec, tolerations=tuple(added)))
+        return replace(spec, tolerations=tuple(added))
 
 
 def _toleration(key: str, seconds: int) -> Toleration:
@@ -220,8 +232,10 @@ class Validation(AdmissionPlugin):
     ) -> Sequence[FieldError]:
         if request.operation is Operation.DELETE:
             return ()
-        errors = validate_object(request.obj)
         old = request.old
+        # Metadata carried over unchanged from the stored object was validated when stored.
+        unchanged = old is not None and request.obj.metadata is old.metadata
+        errors = validate_object(request.obj, check_metadata=not unchanged)
         if request.operation is Operation.UPDATE and old is not None and not request.subresource:
             errors += validate_update(request.obj, old)
         return errors
@@ -279,14 +293,13 @@ def _validate_pod_update(new: PodSpec, old: PodSpec) -> list[FieldError]:
             )
         )
     # Everything that may change, set back to the old values: what remains must be equal.
-    comparable = attrs.evolve(
+    comparable = replace(
         new,
         containers=tuple(
-            attrs.evolve(c, image=o.image)
-            for c, o in zip(new.containers, old.containers, strict=True)
+            replace(c, image=o.image) for c, o in zip(new.containers, old.containers, strict=True)
         ),
         init_containers=tuple(
-            attrs.evolve(c, image=o.image)
+            replace(c, image=o.image)
             for c, o in zip(new.init_containers, old.init_containers, strict=True)
         ),
         active_deadline_seconds=old.active_deadline_seconds,
@@ -324,7 +337,7 @@ async def run_admission(
         changed = await plugin.admit(request, reader)
         if changed is not obj:
             obj = changed
-            request = attrs.evolve(request, obj=obj)
+            request = replace(request, obj=obj)
     errors: list[FieldError] = []
     for plugin in plugins:
         errors += await plugin.validate(request, reader)

@@ -52,6 +52,7 @@ from kube_actors.api import (
     from_dict,
     to_dict,
 )
+from kube_actors.api._replace import replace
 from kube_actors.api.selectors import (
     Selector,
     parse_selector,
@@ -60,7 +61,15 @@ from kube_actors.api.selectors import (
 )
 from kube_actors.api.serialization import SerializationError
 from kube_actors.api.validation import ErrorType, FieldError, invalid
-from kube_actors.runtime import Actor, Request, handles, move_on_after, new_uid, rng, wall_time
+from kube_actors.runtime import (
+    Actor,
+    Request,
+    current_runtime,
+    handles,
+    move_on_after,
+    new_uid,
+    rng,
+)
 from kube_actors.store.admission import (
     AdmissionPlugin,
     AdmissionRequest,
@@ -359,9 +368,32 @@ def _describe(obj: Any) -> str:
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no 0/1/3 lookalikes
 
 
+_clock_cache: list[Any] = [None, None, None]
+
+
 def _now() -> datetime:
-    # metav1.Time has whole seconds on the wire; keep stored times equal to what reloads.
-    return wall_time().replace(microsecond=0)
+    """The current time in whole seconds (metav1.Time's precision, so stored times equal
+    what reloads). Cached per runtime and instant: in virtual time many writes share one."""
+    runtime = current_runtime()
+    instant = runtime.backend.now()
+    cache = _clock_cache
+    if cache[0] is not runtime or cache[1] != instant:
+        cache[:] = [runtime, instant, runtime.wall_time().replace(microsecond=0)]
+    return cache[2]  # type: ignore[no-any-return]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """``a == b`` for two objects of a kind, cheap when they share their parts (the common
+    case: a write that carries over the stored spec or status object)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    for field in attrs.fields(type(a)):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if x is not y and x != y:
+            return False
+    return True
 
 
 def _stamp(obj: Any, revision: int) -> Any:
@@ -370,7 +402,7 @@ def _stamp(obj: Any, revision: int) -> Any:
     rv = str(revision)
     if meta.resource_version == rv:
         return obj
-    return attrs.evolve(obj, metadata=attrs.evolve(meta, resource_version=rv))
+    return replace(obj, metadata=replace(meta, resource_version=rv))
 
 
 def _parse_rv(value: str, what: str = "resourceVersion") -> int:
@@ -621,7 +653,7 @@ class APIServer:
 
     def _prepare_create(self, info: KindInfo, obj: Any, namespace: str, name: str) -> Any:
         meta = obj.metadata
-        meta = attrs.evolve(
+        meta = replace(
             meta,
             name=name,
             namespace=namespace,
@@ -631,13 +663,13 @@ class APIServer:
             deletion_timestamp=None,
             deletion_grace_period_seconds=None,
         )
-        obj = attrs.evolve(obj, metadata=meta)
+        obj = replace(obj, metadata=meta)
         if isinstance(obj, Namespace):
             # Upstream: a namespace starts Active, finalized by the namespace controller.
             spec = obj.spec if obj.spec.finalizers else NamespaceSpec(finalizers=("kubernetes",))
-            obj = attrs.evolve(obj, spec=spec, status=NamespaceStatus(phase="Active"))
+            obj = replace(obj, spec=spec, status=NamespaceStatus(phase="Active"))
         elif isinstance(obj, Pod) and not obj.status.phase:
-            obj = attrs.evolve(obj, status=attrs.evolve(obj.status, phase="Pending"))
+            obj = replace(obj, status=replace(obj.status, phase="Pending"))
         return obj
 
     # --- update -----------------------------------------------------------------------------
@@ -684,10 +716,10 @@ class APIServer:
             # status (and scale, binding) change their part only; metadata stays the server's.
             changes: dict[str, Any] = {"metadata": old_meta}
             if subresource == "status":
-                return attrs.evolve(old, status=obj.status)
-            return attrs.evolve(obj, **changes)
+                return replace(old, status=obj.status)
+            return replace(obj, **changes)
         meta: ObjectMeta = obj.metadata
-        new_meta = attrs.evolve(
+        new_meta = replace(
             meta,
             name=old_meta.name,
             namespace=old_meta.namespace,
@@ -705,7 +737,7 @@ class APIServer:
             # spec.finalizers change only through finalize_namespace; status is the server's.
             changes["spec"] = old.spec
             changes["status"] = old.status
-        return attrs.evolve(obj, **changes)
+        return replace(obj, **changes)
 
     def _generation(self, new: Any, old: Any) -> int:
         cls = type(new)
@@ -714,7 +746,8 @@ class APIServer:
             fields = self._spec_fields[cls] = _spec_fields(cls)
         generation: int = old.metadata.generation
         for name in fields:
-            if getattr(new, name) != getattr(old, name):
+            a, b = getattr(new, name), getattr(old, name)
+            if a is not b and a != b:
                 return generation + 1
         return generation
 
@@ -754,10 +787,8 @@ class APIServer:
         )
         generation = self._generation(stored, old)
         if generation != stored.metadata.generation:
-            stored = attrs.evolve(
-                stored, metadata=attrs.evolve(stored.metadata, generation=generation)
-            )
-        if stored == old:
+            stored = replace(stored, metadata=replace(stored.metadata, generation=generation))
+        if _same(stored, old):
             return old  # nothing changed: no write, no event, no new resourceVersion
         if dry_run:
             return stored
@@ -893,7 +924,7 @@ class APIServer:
                 [invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
         old = current.value
-        new = attrs.evolve(old, spec=attrs.evolve(old.spec, replicas=replicas))
+        new = replace(old, spec=replace(old.spec, replicas=replicas))
         written = await self._write_update(info, new, old, current, "scale", dry_run)
         return self._scale_of(written)
 
@@ -951,7 +982,7 @@ class APIServer:
                 f'assigned to node "{pod.spec.node_name}"',
                 StatusDetails(name=name, kind="pods/binding"),
             )
-        new = attrs.evolve(pod, spec=attrs.evolve(pod.spec, node_name=node_name))
+        new = replace(pod, spec=replace(pod.spec, node_name=node_name))
         return await self._write_update(  # type: ignore[no-any-return]
             info, new, pod, current, "binding", False
         )
@@ -1030,16 +1061,16 @@ class APIServer:
             # but the garbage collector's finalizers.
             old_grace = meta.deletion_grace_period_seconds or 0
             if grace < old_grace:
-                new_meta = attrs.evolve(
+                new_meta = replace(
                     meta,
                     deletion_timestamp=min(meta.deletion_timestamp, now + timedelta(seconds=grace)),
                     deletion_grace_period_seconds=grace,
                     finalizers=tuple(finalizers),
                 )
             else:
-                new_meta = attrs.evolve(meta, finalizers=tuple(finalizers))
+                new_meta = replace(meta, finalizers=tuple(finalizers))
         elif grace > 0 or finalizers or isinstance(obj, Namespace):
-            new_meta = attrs.evolve(
+            new_meta = replace(
                 meta,
                 deletion_timestamp=now + timedelta(seconds=grace),
                 deletion_grace_period_seconds=grace,
@@ -1049,11 +1080,9 @@ class APIServer:
         else:
             new_meta = None
         if new_meta is not None:
-            marked = attrs.evolve(obj, metadata=new_meta)
+            marked = replace(obj, metadata=new_meta)
             if isinstance(marked, Namespace) and marked.status.phase != "Terminating":
-                marked = attrs.evolve(
-                    marked, status=attrs.evolve(marked.status, phase="Terminating")
-                )
+                marked = replace(marked, status=replace(marked.status, phase="Terminating"))
             if new_meta.finalizers or not self._finished(marked):
                 if dry_run or marked == obj:
                     return marked  # type: ignore[no-any-return]
@@ -1087,7 +1116,7 @@ class APIServer:
         info = self._info(Namespace)
         current = await self._current(info, "", name)
         old: Namespace = current.value
-        new = attrs.evolve(old, spec=NamespaceSpec(finalizers=tuple(finalizers)))
+        new = replace(old, spec=NamespaceSpec(finalizers=tuple(finalizers)))
         return await self._write_update(  # type: ignore[no-any-return]
             info, new, old, current, "finalize", False
         )
@@ -1127,9 +1156,9 @@ class APIServer:
             existing = await self.backend.get(self._key(info, ns, meta.name))
         if existing is None:
             return await self.create(obj, namespace=ns, dry_run=dry_run)
-        replacement = attrs.evolve(
+        replacement = replace(
             obj,
-            metadata=attrs.evolve(meta, namespace=ns, resource_version=""),
+            metadata=replace(meta, namespace=ns, resource_version=""),
         )
         return await self.update(replacement, dry_run=dry_run)
 
