@@ -32,16 +32,21 @@ from typing import Any, Protocol
 import attrs
 
 from kube_actors.api import (
+    ConfigMap,
     KindInfo,
     Namespace,
     Pod,
     PodSpec,
+    Secret,
+    Service,
+    StatefulSet,
     Toleration,
     default_object,
     validate_object,
 )
 from kube_actors.api._memo import IdentityMemo
 from kube_actors.api._replace import replace
+from kube_actors.api.batch import Job
 from kube_actors.api.validation import FieldError, forbidden, invalid
 from kube_actors.runtime import PluginRegistry
 from kube_actors.store.errors import Forbidden, Invalid, NotFound
@@ -177,8 +182,9 @@ UNREACHABLE = "node.kubernetes.io/unreachable"
 
 
 class DefaultTolerationSeconds(AdmissionPlugin):
-    """New pods tolerate ``not-ready`` and ``unreachable`` NoExecute taints for 300 s
-    (unless they already tolerate them), so a node failure evicts them after five minutes."""
+    """Pods tolerate ``not-ready`` and ``unreachable`` NoExecute taints for 300 s (unless they
+    already tolerate them), so a node failure evicts them after five minutes. Runs on create
+    and update, as upstream's plugin does."""
 
     name = "DefaultTolerationSeconds"
 
@@ -191,7 +197,7 @@ class DefaultTolerationSeconds(AdmissionPlugin):
 
     async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
         pod = request.obj
-        if request.operation is not Operation.CREATE or not isinstance(pod, Pod):
+        if request.operation is Operation.DELETE or not isinstance(pod, Pod):
             return pod
         if request.subresource:
             return pod
@@ -245,7 +251,8 @@ _IMMUTABLE_SELECTOR = ("apps", "batch")
 
 
 def validate_update(new: Any, old: Any) -> list[FieldError]:
-    """Upstream's update-only rules: immutable selectors, and what a pod update may change."""
+    """Upstream's update-only rules: immutable selectors and fields, immutable ConfigMaps and
+    Secrets, what a pod or StatefulSet update may change."""
     errors: list[FieldError] = []
     cls = type(new)
     group = getattr(cls, "api_version", "").partition("/")[0]
@@ -257,6 +264,38 @@ def validate_update(new: Any, old: Any) -> list[FieldError]:
             errors.append(invalid("spec.selector", selector_new, "field is immutable"))
     if isinstance(new, Pod):
         errors += _validate_pod_update(new.spec, old.spec)
+    elif isinstance(new, (ConfigMap, Secret)):
+        if old.immutable:
+            if new.immutable is not True:
+                errors.append(forbidden("immutable", "field is immutable when `immutable` is set"))
+            if new.data != old.data:
+                errors.append(forbidden("data", "field is immutable when `immutable` is set"))
+            if getattr(new, "binary_data", None) != getattr(old, "binary_data", None):
+                errors.append(forbidden("binaryData", "field is immutable when `immutable` is set"))
+    elif isinstance(new, Service):
+        if old.spec.cluster_ip and new.spec.cluster_ip != old.spec.cluster_ip:
+            errors.append(invalid("spec.clusterIP", new.spec.cluster_ip, "field is immutable"))
+    elif isinstance(new, StatefulSet):
+        mutable = (
+            "replicas",
+            "ordinals",
+            "template",
+            "update_strategy",
+            "min_ready_seconds",
+            "persistent_volume_claim_retention_policy",
+            "revision_history_limit",
+        )
+        if replace(new.spec, **{f: getattr(old.spec, f) for f in mutable}) != old.spec:
+            errors.append(
+                forbidden(
+                    "spec",
+                    "updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                    "'template', 'updateStrategy', 'revisionHistoryLimit', "
+                    "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+                )
+            )
+    elif isinstance(new, Job) and new.spec.template != old.spec.template:
+        errors.append(invalid("spec.template", "", "field is immutable"))
     return errors
 
 
@@ -278,11 +317,35 @@ def _validate_pod_update(new: PodSpec, old: PodSpec) -> list[FieldError]:
         old.init_containers
     ):
         return [forbidden("spec", _POD_UPDATE_MESSAGE)]
-    if old.tolerations != new.tolerations[: len(old.tolerations)]:
+    # Every old toleration must still be there; only its tolerationSeconds may differ.
+    for toleration in old.tolerations:
+        if not any(
+            replace(toleration, toleration_seconds=t.toleration_seconds) == t
+            for t in new.tolerations
+        ):
+            errors.append(
+                forbidden(
+                    "spec.tolerations",
+                    "existing toleration can not be modified except its tolerationSeconds",
+                )
+            )
+            break
+    deadline, old_deadline = new.active_deadline_seconds, old.active_deadline_seconds
+    if deadline is not None:
+        if old_deadline is not None and old_deadline < deadline:
+            errors.append(
+                invalid(
+                    "spec.activeDeadlineSeconds",
+                    deadline,
+                    "must be less than or equal to previous value",
+                )
+            )
+    elif old_deadline is not None:
         errors.append(
-            forbidden(
-                "spec.tolerations",
-                "existing toleration can not be modified except its tolerationSeconds",
+            invalid(
+                "spec.activeDeadlineSeconds",
+                None,
+                "must not update from a positive integer to nil value",
             )
         )
     old_gates = set(old.scheduling_gates)

@@ -43,6 +43,7 @@ from kube_actors.api import (
     NamespaceStatus,
     ObjectMeta,
     Pod,
+    PodStatus,
     ReplicaSet,
     ReplicationController,
     Scale,
@@ -60,7 +61,7 @@ from kube_actors.api.selectors import (
     selector_from_set,
 )
 from kube_actors.api.serialization import SerializationError
-from kube_actors.api.validation import ErrorType, FieldError, invalid
+from kube_actors.api.validation import ErrorType, FieldError, forbidden, invalid
 from kube_actors.runtime import (
     Actor,
     Request,
@@ -83,7 +84,6 @@ from kube_actors.store.errors import (
     BadRequest,
     Conflict,
     Expired,
-    Forbidden,
     Invalid,
     MethodNotAllowed,
     NotFound,
@@ -148,6 +148,7 @@ _SCALABLE = (Deployment, ReplicaSet, StatefulSet, ReplicationController)
 #: Kinds that are representations, never stored.
 _UNSERVED = (Scale,)
 _GC_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}
+_PENDING = PodStatus(phase="Pending")
 #: Seconds a pod gets to terminate when neither the request nor the pod says.
 DEFAULT_POD_GRACE = 30
 
@@ -621,7 +622,8 @@ class APIServer:
             )
         attempts = 8 if not meta.name and meta.generate_name else 1
         for attempt in range(attempts):
-            name = meta.name or meta.generate_name + "".join(
+            # Upstream cuts the prefix to 58 characters, so the name fits in 63.
+            name = meta.name or meta.generate_name[:58] + "".join(
                 rng().choice(_ALPHANUMS) for _ in range(5)
             )
             prepared = self._prepare_create(info, obj, ns, name)
@@ -668,8 +670,9 @@ class APIServer:
             # Upstream: a namespace starts Active, finalized by the namespace controller.
             spec = obj.spec if obj.spec.finalizers else NamespaceSpec(finalizers=("kubernetes",))
             obj = replace(obj, spec=spec, status=NamespaceStatus(phase="Active"))
-        elif isinstance(obj, Pod) and not obj.status.phase:
-            obj = replace(obj, status=replace(obj.status, phase="Pending"))
+        elif isinstance(obj, Pod):
+            # Upstream: a new pod's status is the server's, Pending until a kubelet reports.
+            obj = replace(obj, status=_PENDING)
         return obj
 
     # --- update -----------------------------------------------------------------------------
@@ -765,11 +768,16 @@ class APIServer:
         if old_meta.deletion_timestamp is not None:
             added = set(new_meta.finalizers) - set(old_meta.finalizers)
             if added:
-                raise Forbidden.of(
+                raise Invalid.of(
                     info,
                     old_meta.name,
-                    "no new finalizers can be added if the object is being deleted, found new "
-                    f"finalizers {json.dumps(sorted(added))}",
+                    [
+                        forbidden(
+                            "metadata.finalizers",
+                            "no new finalizers can be added if the object is being deleted, "
+                            f"found new finalizers {json.dumps(sorted(added))}",
+                        )
+                    ],
                 )
         stored = await run_admission(
             self.admission,
@@ -785,7 +793,10 @@ class APIServer:
             ),
             self,
         )
-        generation = self._generation(stored, old)
+        # A binding assigns the pod; it is not a change of the desired state.
+        generation = (
+            old_meta.generation if subresource == "binding" else self._generation(stored, old)
+        )
         if generation != stored.metadata.generation:
             stored = replace(stored, metadata=replace(stored.metadata, generation=generation))
         if _same(stored, old):
