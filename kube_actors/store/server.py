@@ -360,7 +360,9 @@ class ApplyError(Exception):
 
 def _describe(obj: Any) -> str:
     meta = obj.metadata
-    where = f"{meta.namespace}/" if meta.namespace else ""
+    namespaced = REGISTRY.for_class(type(obj)).namespaced if type(obj) in REGISTRY else False
+    namespace = meta.namespace or ("default" if namespaced else "")
+    where = f"{namespace}/" if namespace else ""
     return f"{type(obj).kind} {where}{meta.name or meta.generate_name + '*'}"
 
 
@@ -1142,9 +1144,10 @@ class APIServer:
         concurrent writer), :class:`ApplyError` tells exactly which objects were stored.
         """
         objects = builtins.list(objects)
-        # Namespaces in the same apply count as existing for the dry run of their contents.
-        for obj in objects:
-            await self._apply_one(obj, namespace, dry_run=True, pending=objects)
+        # A namespace created earlier in the same apply counts as existing for the dry run of
+        # what follows it (objects are written in order, so only earlier ones count).
+        for index, obj in enumerate(objects):
+            await self._apply_one(obj, namespace, dry_run=True, pending=objects[:index])
         applied: list[Any] = []
         for obj in objects:
             try:
