@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+@functools.lru_cache(maxsize=16384)
 def join(path: str, segment: str | int) -> str:
     """Append a field name, list index or map key to ``path``.
 
     Map keys that are plain words join with a dot (``requests.cpu``); others are bracketed
-    (``labels[app.kubernetes.io/name]``) so the path stays unambiguous.
+    (``labels[app.kubernetes.io/name]``) so the path stays unambiguous. Validation builds the
+    same paths for every object, so results are cached.
 
     >>> join(join("spec", "containers"), 0)
     'spec.containers[0]'

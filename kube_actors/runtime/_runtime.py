@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextvars
 import math
 import random
-import uuid
 from collections import deque
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
@@ -219,7 +218,12 @@ def rng() -> random.Random:
 
 def new_uid() -> str:
     """A UUID4 string drawn from the runtime's random source (so reproducible)."""
-    return str(uuid.UUID(int=current_runtime().rng.getrandbits(128), version=4))
+    # uuid.UUID(int=..., version=4), formatted without building the object: set the version
+    # (4) and the RFC 4122 variant bits, then print as 8-4-4-4-12 hex digits.
+    n = current_runtime().rng.getrandbits(128)
+    n = (n & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # --- synchronisation primitives (work on both backends) --------------------------------------

@@ -387,6 +387,11 @@ def default_chain() -> list[AdmissionPlugin]:
     return [NamespaceLifecycle(), Defaulting(), DefaultTolerationSeconds(), Validation()]
 
 
+# The base class's no-op hooks: plugins that keep them are skipped rather than awaited.
+_NO_ADMIT = AdmissionPlugin.admit
+_NO_VALIDATE = AdmissionPlugin.validate
+
+
 async def run_admission(
     plugins: Sequence[AdmissionPlugin], request: AdmissionRequest, reader: ObjectReader
 ) -> Any:
@@ -397,13 +402,16 @@ async def run_admission(
     """
     obj = request.obj
     for plugin in plugins:
+        if type(plugin).admit is _NO_ADMIT:
+            continue
         changed = await plugin.admit(request, reader)
         if changed is not obj:
             obj = changed
             request = replace(request, obj=obj)
     errors: list[FieldError] = []
     for plugin in plugins:
-        errors += await plugin.validate(request, reader)
+        if type(plugin).validate is not _NO_VALIDATE:
+            errors += await plugin.validate(request, reader)
     if errors:
         raise Invalid.of(request.info, request.name, errors)
     return obj

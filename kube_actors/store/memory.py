@@ -17,7 +17,7 @@ StoredObject(key='/registry/pods/default/web', value='v1', create_revision=1, mo
 from __future__ import annotations
 
 import builtins
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections import deque
 
 from kube_actors.runtime import Channel
@@ -153,9 +153,9 @@ class MemoryBackend(StorageBackend):
     that start in the past (older ones get :class:`Compacted`); each watch buffers at most
     ``watch_buffer`` unread live events before it is closed as fallen behind.
 
-    Costs: get O(1); create and delete O(log n) to find the index slot plus a list insert or
-    removal (a memmove, some microseconds at 100,000 keys); update O(1); list O(log n + page);
-    count O(log n); every write O(watchers) for the fan-out.
+    Costs: get, create, update and delete O(1); list and count O(log n + page) once the key
+    index is current, and O(n) for the first read after creates or deletes (merging them into
+    the sorted index); every write O(watchers) for the fan-out.
     """
 
     def __init__(
@@ -168,10 +168,14 @@ class MemoryBackend(StorageBackend):
         self._stamp = stamp
         self._watch_buffer = watch_buffer
         self._objects: dict[str, StoredObject] = {}
-        # Sorted keys for range reads. A plain list: bisect finds a slot in O(log n) and the
-        # insert/removal is an O(n) memmove, which at 100,000 keys is still microseconds and
-        # far cheaper than a tree in pure Python.
+        # Sorted keys for range reads, kept up to date lazily: creates and deletes only note
+        # the key (O(1)); the next range read merges the new keys in (one sort of a sorted
+        # run plus a short one, which Timsort does in linear time) and drops the deleted
+        # ones. Inserting into a sorted list on every create costs a memmove of the list,
+        # which dominates writes at 100,000 keys.
         self._keys: builtins.list[str] = []
+        self._added: set[str] = set()
+        self._removed: set[str] = set()
         self._revision = 0
         self._history: deque[StorageEvent] = deque(maxlen=history)
         # Watches may start after this revision: the events up to it are gone.
@@ -205,7 +209,7 @@ class MemoryBackend(StorageBackend):
         Only keys greater than ``start_after`` (if given), at most ``limit`` (if > 0).
         """
         self._check_open()
-        keys = self._keys
+        keys = self._sorted_keys()
         low, high = self._range(prefix)
         if start_after:
             low = max(low, bisect_right(keys, start_after))
@@ -233,7 +237,10 @@ class MemoryBackend(StorageBackend):
         stamped = self._stamp(value, revision)
         stored = StoredObject(key, stamped, revision, revision)
         self._objects[key] = stored
-        insort(self._keys, key)
+        if key in self._removed:
+            self._removed.discard(key)  # still in the sorted list
+        else:
+            self._added.add(key)
         self._revision = revision
         self._publish(StorageEvent("PUT", key, stamped, revision, None, True))
         return stored
@@ -275,8 +282,10 @@ class MemoryBackend(StorageBackend):
         revision = self._revision + 1
         stamped = self._stamp(current.value, revision)
         del self._objects[key]
-        keys = self._keys
-        del keys[bisect_left(keys, key)]
+        if key in self._added:
+            self._added.discard(key)
+        else:
+            self._removed.add(key)
         self._revision = revision
         self._publish(StorageEvent("DELETE", key, stamped, revision, current.value, False))
         return StoredObject(key, stamped, current.create_revision, revision)
@@ -341,13 +350,26 @@ class MemoryBackend(StorageBackend):
             raise BackendClosed()
 
     def _range(self, prefix: str) -> tuple[int, int]:
-        """The slice of ``_keys`` that starts with ``prefix``."""
-        keys = self._keys
+        """The slice of the sorted keys that starts with ``prefix``."""
+        keys = self._sorted_keys()
         if not prefix:
             return 0, len(keys)
         end = _prefix_end(prefix)
         high = len(keys) if end is None else bisect_left(keys, end)
         return bisect_left(keys, prefix), high
+
+    def _sorted_keys(self) -> builtins.list[str]:
+        """Every current key, sorted: the pending creates and deletes applied."""
+        keys = self._keys
+        if self._removed:
+            removed = self._removed
+            keys = self._keys = [key for key in keys if key not in removed]
+            removed.clear()
+        if self._added:
+            keys.extend(sorted(self._added))
+            keys.sort()
+            self._added.clear()
+        return keys
 
     def _publish(self, event: StorageEvent) -> None:
         """Record ``event`` in the history and queue it for every matching watch, no waiting."""

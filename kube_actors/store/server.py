@@ -28,7 +28,7 @@ import builtins
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import attrs
 
@@ -182,14 +182,19 @@ class ObjectList(Generic[T]):
         return len(self.items)
 
 
-@attrs.frozen(slots=True)
-class WatchEvent(Generic[T]):
+class WatchEvent(NamedTuple, Generic[T]):
     """One watch event. ``object`` is ``None`` for ``BOOKMARK``; ``resource_version`` is the
-    version the watcher has seen everything up to (the object's, for the other types)."""
+    version the watcher has seen everything up to (the object's, for the other types).
+
+    A named tuple: every watcher gets one per event, and a tuple is the cheapest to build.
+    """
 
     type: EventType
     object: T | None
     resource_version: str
+
+
+_new_event = tuple.__new__
 
 
 class WatchDisconnected(Exception):
@@ -235,11 +240,22 @@ class APIWatch(Generic[T]):
         self._index = 0
         self._bookmark_interval = bookmark_interval
         self._progress = progress
+        # Every storage event up to _last has been read and converted; _sent is the newest
+        # version handed to the consumer (event or bookmark); a live batch being iterated
+        # started after _batch_from.
         self._last = resource_version
+        self._sent = resource_version
+        self._batch_from = resource_version
+        self._live = False
 
     @property
     def resource_version(self) -> str:
-        """The resourceVersion of the last event returned (where to resume after a disconnect)."""
+        """Where to resume after a disconnect: the version of the last event returned, or past
+        what was filtered out once a whole batch has been returned."""
+        if self._live and self._index < len(self._pending):
+            if self._index:
+                return self._pending[self._index - 1].resource_version
+            return str(self._batch_from)
         return str(self._last)
 
     def close(self) -> None:
@@ -259,10 +275,10 @@ class APIWatch(Generic[T]):
         pending = self._pending
         if self._index >= len(pending):
             try:
-                pending = self._pending = await self.next_batch()
+                pending = await self.next_batch()
             except WatchClosed:
                 raise StopAsyncIteration from None
-            self._index = 0
+            self._pending, self._index, self._live = pending, 0, True
         event = pending[self._index]
         self._index += 1
         return event
@@ -278,6 +294,7 @@ class APIWatch(Generic[T]):
             rest = self._pending[self._index :]
             self._pending, self._index = [], 0
             return rest
+        self._pending, self._index = [], 0
         while True:
             try:
                 if self._bookmark_interval is None:
@@ -301,24 +318,35 @@ class APIWatch(Generic[T]):
 
     def _bookmark(self) -> WatchEvent[T] | None:
         revision = self._progress(self._watch)
-        if revision is None or revision <= self._last:
+        if revision is None or revision <= self._sent:
             return None
-        self._last = revision
+        self._last = self._sent = self._batch_from = revision
         return WatchEvent("BOOKMARK", None, str(revision))
 
     def _convert(self, batch: Sequence[StorageEvent]) -> builtins.list[WatchEvent[T]]:
         out: list[WatchEvent[T]] = []
         append = out.append
         matches = self._matches
+        if matches is None:
+            # The hot path (informers watch whole kinds): values are stamped, so their
+            # metadata already holds the event's resourceVersion as a string.
+            for event in batch:
+                value = event.value
+                kind = (
+                    "DELETED"
+                    if event.type == "DELETE"
+                    else "ADDED"
+                    if event.created
+                    else "MODIFIED"
+                )
+                append(_new_event(WatchEvent, (kind, value, value.metadata.resource_version)))
+            if batch:
+                self._batch_from = self._last
+                self._last = self._sent = batch[-1].revision
+            return out
         for event in batch:
             revision = event.revision
             rv = str(revision)
-            if matches is None:
-                if event.type == "DELETE":
-                    append(WatchEvent("DELETED", event.value, rv))
-                else:
-                    append(WatchEvent("ADDED" if event.created else "MODIFIED", event.value, rv))
-                continue
             # Selectors: an object that starts matching is ADDED, one that stops is DELETED
             # (with its last matching state, at this version), as upstream's watch cache does.
             if event.type == "DELETE":
@@ -332,7 +360,10 @@ class APIWatch(Generic[T]):
             elif before:
                 append(WatchEvent("DELETED", self._stamp(event.prev, revision), rv))
         if batch:
+            self._batch_from = self._last
             self._last = batch[-1].revision
+        if out:
+            self._sent = int(out[-1].resource_version)
         return out
 
 
@@ -383,6 +414,11 @@ def _now() -> datetime:
     if cache[0] is not runtime or cache[1] != instant:
         cache[:] = [runtime, instant, runtime.wall_time().replace(microsecond=0)]
     return cache[2]  # type: ignore[no-any-return]
+
+
+def _go_strings(values: Sequence[str]) -> str:
+    """A list of strings as Go's ``%#v`` prints a ``[]string``, as upstream messages show it."""
+    return "[]string{" + ", ".join(json.dumps(v) for v in values) + "}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -667,15 +703,14 @@ class APIServer:
             deletion_timestamp=None,
             deletion_grace_period_seconds=None,
         )
-        obj = replace(obj, metadata=meta)
+        if isinstance(obj, Pod):
+            # Upstream: a new pod's status is the server's, Pending until a kubelet reports.
+            return replace(obj, metadata=meta, status=_PENDING)
         if isinstance(obj, Namespace):
             # Upstream: a namespace starts Active, finalized by the namespace controller.
             spec = obj.spec if obj.spec.finalizers else NamespaceSpec(finalizers=("kubernetes",))
-            obj = replace(obj, spec=spec, status=NamespaceStatus(phase="Active"))
-        elif isinstance(obj, Pod):
-            # Upstream: a new pod's status is the server's, Pending until a kubelet reports.
-            obj = replace(obj, status=_PENDING)
-        return obj
+            return replace(obj, metadata=meta, spec=spec, status=NamespaceStatus(phase="Active"))
+        return replace(obj, metadata=meta)
 
     # --- update -----------------------------------------------------------------------------
 
@@ -777,7 +812,7 @@ class APIServer:
                         forbidden(
                             "metadata.finalizers",
                             "no new finalizers can be added if the object is being deleted, "
-                            f"found new finalizers {json.dumps(sorted(added))}",
+                            f"found new finalizers {_go_strings(sorted(added))}",
                         )
                     ],
                 )
@@ -1231,7 +1266,7 @@ class APIServer:
         try:
             storage_watch = await self.backend.watch(prefix, start)
         except Compacted as gone:
-            raise Expired.too_old(start, gone.compacted + 1) from None
+            raise Expired.too_old(start, gone.compacted) from None
         return APIWatch(
             storage_watch,
             matches=matches,
