@@ -65,6 +65,7 @@ from kube_actors.api.validation import (
     forbidden,
     invalid,
     not_supported,
+    register_status_validator,
     register_validator,
     required,
 )
@@ -336,7 +337,14 @@ def validate_node(node: Node) -> list[FieldError]:
     """Taints, pod CIDRs, and non-negative capacity and allocatable resources."""
     errors = _validate_taints("spec.taints", node.spec.taints)
     errors += _validate_pod_cidrs(node)
-    errors += _validate_node_resources("status.capacity", node.status.capacity)
+    errors += validate_node_status(node)
+    return errors
+
+
+@register_status_validator(Node)
+def validate_node_status(node: Node) -> list[FieldError]:
+    """Non-negative capacity and allocatable resources."""
+    errors = _validate_node_resources("status.capacity", node.status.capacity)
     errors += _validate_node_resources("status.allocatable", node.status.allocatable)
     return errors
 

@@ -336,6 +336,26 @@ def register_validator(
     return decorate
 
 
+_STATUS_VALIDATORS: dict[type[Any], Validator] = {}
+
+
+def register_status_validator(cls: type[Any]) -> Callable[[Validator], Validator]:
+    """Decorator: make ``fn`` the status validator of ``cls``, what a status update checks."""
+
+    def decorate(fn: Validator) -> Validator:
+        _STATUS_VALIDATORS[cls] = fn
+        return fn
+
+    return decorate
+
+
+def validate_status(obj: Any) -> list[FieldError]:
+    """Every field error of ``obj``'s status (upstream's status-update validation): what a
+    write through the status subresource, which changes nothing else, must pass."""
+    validator = _STATUS_VALIDATORS.get(type(obj))
+    return [] if validator is None else list(validator(obj))
+
+
 def validate_object(
     obj: Any, *, registry: KindRegistry = REGISTRY, check_metadata: bool = True
 ) -> list[FieldError]:

@@ -15,7 +15,8 @@ The default chain, in order:
   ``node.kubernetes.io/not-ready`` and ``.../unreachable`` unless they tolerate them already.
 - ``Validation``: every field error of the kind's validation
   (:func:`kube_actors.api.validate_object`, which includes selector-matches-template for the
-  workload kinds), plus the update rules (immutable selectors, pod spec updates).
+  workload kinds), plus the update rules (immutable selectors, pod spec updates); a status
+  write is checked with the kind's status rules only.
 
 Users add plugins by subclassing :class:`AdmissionPlugin` and passing instances to the API
 server (``APIServer(admission=default_chain() + [MyPlugin()])``), or register a factory with
@@ -47,7 +48,7 @@ from kube_actors.api import (
 from kube_actors.api._memo import IdentityMemo
 from kube_actors.api._replace import replace
 from kube_actors.api.batch import Job
-from kube_actors.api.validation import FieldError, forbidden, invalid
+from kube_actors.api.validation import FieldError, forbidden, invalid, validate_status
 from kube_actors.runtime import PluginRegistry
 from kube_actors.store.errors import Forbidden, Invalid, NotFound
 
@@ -172,7 +173,9 @@ class Defaulting(AdmissionPlugin):
     name = "Defaulting"
 
     async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
-        if request.operation is Operation.DELETE:
+        # A subresource write changes only its part (status, nodeName, replicas); the rest is
+        # the stored object, defaulted when it was written.
+        if request.operation is Operation.DELETE or request.subresource:
             return request.obj
         return default_object(request.obj)
 
@@ -237,6 +240,12 @@ class Validation(AdmissionPlugin):
         self, request: AdmissionRequest, reader: ObjectReader
     ) -> Sequence[FieldError]:
         if request.operation is Operation.DELETE:
+            return ()
+        if request.subresource:
+            # Only the subresource's part changed; the rest is the stored object, validated
+            # when it was written (upstream's status strategies validate the status alone).
+            if request.subresource == "status":
+                return validate_status(request.obj)
             return ()
         old = request.old
         # Metadata carried over unchanged from the stored object was validated when stored.

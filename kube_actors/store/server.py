@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ from kube_actors.api import (
     NamespaceStatus,
     ObjectMeta,
     Pod,
+    PodCondition,
     PodStatus,
     ReplicaSet,
     ReplicationController,
@@ -61,7 +63,7 @@ from kube_actors.api.selectors import (
     selector_from_set,
 )
 from kube_actors.api.serialization import SerializationError
-from kube_actors.api.validation import ErrorType, FieldError, forbidden, invalid
+from kube_actors.api.validation import ErrorType, FieldError, forbidden, invalid, required
 from kube_actors.runtime import (
     Actor,
     Request,
@@ -153,6 +155,7 @@ _PENDING = PodStatus(phase="Pending")
 DEFAULT_POD_GRACE = 30
 
 
+@functools.lru_cache(maxsize=4096)
 def storage_prefix(info: KindInfo, namespace: str = "") -> str:
     """The storage key prefix of a kind (and namespace): ``/registry/pods/default/``."""
     base = (
@@ -195,6 +198,12 @@ class WatchEvent(NamedTuple, Generic[T]):
 
 
 _new_event = tuple.__new__
+_EVENT_TYPES = {
+    ("PUT", True): "ADDED",
+    ("PUT", False): "MODIFIED",
+    ("DELETE", False): "DELETED",
+    ("DELETE", True): "DELETED",
+}
 
 
 class WatchDisconnected(Exception):
@@ -330,16 +339,14 @@ class APIWatch(Generic[T]):
         if matches is None:
             # The hot path (informers watch whole kinds): values are stamped, so their
             # metadata already holds the event's resourceVersion as a string.
-            for event in batch:
-                value = event.value
-                kind = (
-                    "DELETED"
-                    if event.type == "DELETE"
-                    else "ADDED"
-                    if event.created
-                    else "MODIFIED"
+            kinds = _EVENT_TYPES
+            out = [
+                _new_event(
+                    WatchEvent,
+                    (kinds[e.type, e.created], e.value, e.value.metadata.resource_version),
                 )
-                append(_new_event(WatchEvent, (kind, value, value.metadata.resource_version)))
+                for e in batch
+            ]
             if batch:
                 self._batch_from = self._last
                 self._last = self._sent = batch[-1].revision
@@ -1030,7 +1037,18 @@ class APIServer:
                 f'assigned to node "{pod.spec.node_name}"',
                 StatusDetails(name=name, kind="pods/binding"),
             )
-        new = replace(pod, spec=replace(pod.spec, node_name=node_name))
+        if not node_name:
+            raise Invalid.of(info, name, [required("target.name")])
+        # As upstream's binding: the node name, and the PodScheduled condition set True.
+        conditions = [c for c in pod.status.conditions if c.type != "PodScheduled"]
+        conditions.append(
+            PodCondition(type="PodScheduled", status="True", last_transition_time=_now())
+        )
+        new = replace(
+            pod,
+            spec=replace(pod.spec, node_name=node_name),
+            status=replace(pod.status, conditions=tuple(conditions)),
+        )
         return await self._write_update(  # type: ignore[no-any-return]
             info, new, pod, current, "binding", False
         )
