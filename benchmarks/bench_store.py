@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from benchmarks.bench_api import running_pod
-from kube_actors.api import ObjectMeta, Pod, PodStatus, from_dict, replace
+from kube_actors.api import FrozenDict, ObjectMeta, Pod, PodStatus, from_dict, replace
 from kube_actors.runtime import checkpoint, simulate, spawn
 from kube_actors.store import APIServer, MemoryBackend, storage_prefix
 from kube_actors.store.admission import AdmissionPlugin
@@ -112,7 +112,7 @@ def template_pods(n: int) -> list[Pod]:
     base = new_pod(0)
     templates = []
     for t in range(TEMPLATES):
-        labels = {"app": f"web-{t}", "pod-template-hash": f"7d4b9c8f{t:02d}"}
+        labels = FrozenDict({"app": f"web-{t}", "pod-template-hash": f"7d4b9c8f{t:02d}"})
         spec = attrs.evolve(base.spec, node_name="")
         owner = attrs.evolve(base.metadata.owner_references[0], name=f"web-{t}")
         templates.append((labels, spec, owner))

@@ -127,7 +127,8 @@ NameCheck = Callable[[str], list[str]]
 
 def check_name(path: str, value: str, check: NameCheck) -> list[FieldError]:
     """Run a name check from :mod:`kube_actors.api.names`, one error per failed rule."""
-    return [invalid(path, value, msg) for msg in check(value)]
+    problems = check(value)
+    return [invalid(path, value, msg) for msg in problems] if problems else []
 
 
 def check_port_number(path: str, port: int) -> list[FieldError]:

@@ -668,9 +668,7 @@ class APIServer:
         attempts = 8 if not meta.name and meta.generate_name else 1
         for attempt in range(attempts):
             # Upstream cuts the prefix to 58 characters, so the name fits in 63.
-            name = meta.name or meta.generate_name[:58] + "".join(
-                rng().choice(_ALPHANUMS) for _ in range(5)
-            )
+            name = meta.name or meta.generate_name[:58] + "".join(rng().choices(_ALPHANUMS, k=5))
             prepared = self._prepare_create(info, obj, ns, name)
             stored = await run_admission(
                 self.admission,
