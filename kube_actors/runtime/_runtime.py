@@ -350,7 +350,11 @@ class Channel(Generic[T]):
         """Take up to ``limit`` queued items (all if 0) without waiting."""
         items = self.items
         count = len(items) if limit <= 0 else min(limit, len(items))
-        batch = [items.popleft() for _ in range(count)]
+        if count == len(items):
+            batch = list(items)  # all of it: one C-level copy instead of a pop per item
+            items.clear()
+        else:
+            batch = [items.popleft() for _ in range(count)]
         for _ in batch:  # one freed slot per blocked sender
             if not self._senders:
                 break

@@ -56,7 +56,16 @@ class MemoryWatch(Watch):
     buffer full closes the watch instead of waiting, so a slow watcher never holds up a writer.
     """
 
-    __slots__ = ("_after", "_backend", "_buffer", "_capacity", "_error", "_limit", "prefix")
+    __slots__ = (
+        "_after",
+        "_backend",
+        "_buffer",
+        "_capacity",
+        "_error",
+        "_items",
+        "_limit",
+        "prefix",
+    )
 
     def __init__(
         self,
@@ -76,7 +85,8 @@ class MemoryWatch(Watch):
         # The runtime channel is used as a deque with wake-ups (and cancellation-safe waits);
         # the bound is enforced here, so its own capacity is never the limit.
         self._buffer: Channel[StorageEvent] = Channel(capacity, name=f"watch {prefix!r}")
-        self._buffer.items.extend(backlog)
+        self._items = self._buffer.items
+        self._items.extend(backlog)
         # The replayed backlog does not count against the buffer (it is bounded by the
         # history anyway), as upstream's watch cache sends initial events apart from its
         # buffered channel: live events get ``capacity`` slots until the backlog is read.
@@ -385,9 +395,15 @@ class MemoryBackend(StorageBackend):
         key = event.key
         revision = event.revision
         for watch in self._watches:
-            if key.startswith(watch.prefix) and revision > watch._after and not watch._offer(event):
-                fallen = fallen or []
-                fallen.append(watch)
+            if revision > watch._after and key.startswith(watch.prefix):
+                # _offer, inlined: this loop runs once per watcher per write.
+                items = watch._items
+                if len(items) < watch._limit:
+                    items.append(event)
+                    watch._buffer.put_wake()
+                elif not watch._offer(event):
+                    fallen = fallen or []
+                    fallen.append(watch)
         if fallen:
             self._watches = [watch for watch in self._watches if watch not in fallen]
 
