@@ -22,7 +22,7 @@ __all__ = ["replace"]
 
 T = TypeVar("T")
 _Replacer = Callable[[Any, dict[str, Any]], Any]
-_REPLACERS: dict[type[Any], _Replacer] = {}
+_REPLACERS: dict[tuple[Any, ...], _Replacer] = {}
 _LOCK = threading.Lock()
 
 
@@ -33,9 +33,12 @@ def replace(obj: T, /, **changes: Any) -> T:
     >>> replace(ObjectMeta(name="web"), namespace="default")
     ObjectMeta(name='web', generate_name='', namespace='default', uid='', resource_version='', generation=0, creation_timestamp=None, deletion_timestamp=None, deletion_grace_period_seconds=None, labels=FrozenDict({}), annotations=FrozenDict({}), owner_references=(), finalizers=())
     """  # noqa: E501
-    fn = _REPLACERS.get(obj.__class__)
+    # One generated function per class and set of changed fields: call sites change the same
+    # fields every time, so each gets straight-line code.
+    key = (obj.__class__, *changes)
+    fn = _REPLACERS.get(key)
     if fn is None:
-        fn = _replacer(obj.__class__)
+        fn = _replacer(key)
     return fn(obj, changes)  # type: ignore[no-any-return]
 
 
@@ -43,15 +46,15 @@ def _evolve(obj: Any, changes: dict[str, Any]) -> Any:
     return attrs.evolve(obj, **changes)
 
 
-def _replacer(cls: type[Any]) -> _Replacer:
+def _replacer(key: tuple[Any, ...]) -> _Replacer:
     with _LOCK:
-        fn = _REPLACERS.get(cls)
+        fn = _REPLACERS.get(key)
         if fn is None:
-            fn = _REPLACERS[cls] = _generate(cls)
+            fn = _REPLACERS[key] = _generate(key[0], key[1:])
         return fn
 
 
-def _generate(cls: type[Any]) -> _Replacer:
+def _generate(cls: type[Any], changed: tuple[str, ...]) -> _Replacer:
     if not attrs.has(cls) or not _fills_slots(cls):
         return _evolve
     builder = _builder(cls)
@@ -60,24 +63,27 @@ def _generate(cls: type[Any]) -> _Replacer:
     fields = attrs.fields(cls)
     # Changes may name a field by attribute or by its __init__ argument (attrs strips a
     # leading underscore), as attrs.evolve accepts.
-    names: dict[str, str] = {}
+    by_name: dict[str, str] = {}
     for a in fields:
-        names[a.name] = a.name
-        names[getattr(a, "alias", None) or a.name.lstrip("_")] = a.name
-    converters = {a.name: a.converter for a in fields if a.converter is not None}
+        by_name[a.name] = a.name
+        by_name[getattr(a, "alias", None) or a.name.lstrip("_")] = a.name
+    given: dict[str, str] = {}  # attribute -> the key it was given as
+    for key in changed:
+        name = by_name.get(key)
+        if name is None:
+            raise TypeError(f"{cls.__qualname__} has no field {key!r}")
+        given[name] = key
+    namespace: dict[str, Any] = {"B": builder, "C": cls}
     lines = ["def replace(obj, changes):", "    o = B()"]
-    lines += [f"    o.{a.name} = obj.{a.name}" for a in fields]
-    lines += [
-        "    for key, value in changes.items():",
-        "        name = N.get(key)",
-        "        if name is None:",
-        "            raise TypeError(f'{C.__qualname__} has no field {key!r}')",
-        "        convert = V.get(name)",
-        "        setattr(o, name, value if convert is None else convert(value))",
-        "    o.__class__ = C",
-        "    return o",
-    ]
-    namespace: dict[str, Any] = {"B": builder, "C": cls, "N": names, "V": converters}
+    for a in fields:
+        if a.name not in given:
+            lines.append(f"    o.{a.name} = obj.{a.name}")
+        elif a.converter is None:
+            lines.append(f"    o.{a.name} = changes[{given[a.name]!r}]")
+        else:
+            namespace[f"V_{a.name}"] = a.converter
+            lines.append(f"    o.{a.name} = V_{a.name}(changes[{given[a.name]!r}])")
+    lines += ["    o.__class__ = C", "    return o"]
     exec(compile("\n".join(lines), f"<replace {cls.__qualname__}>", "exec"), namespace)
     fn: _Replacer = namespace["replace"]
     return fn
