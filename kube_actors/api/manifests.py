@@ -145,7 +145,10 @@ def load_manifests(
     fields are errors unless ``strict=False``. Any problem in any document raises one
     :class:`ManifestError` listing them all, so a caller never acts on half of a file.
 
-    >>> [pod] = load_manifests("apiVersion: v1\\nkind: Pod\\nmetadata: {name: web}\\n")
+    >>> [pod] = load_manifests(
+    ...     "apiVersion: v1\\nkind: Pod\\nmetadata: {name: web}\\n"
+    ...     "spec: {containers: [{name: c, image: nginx}]}\\n"
+    ... )
     >>> pod.metadata.name
     'web'
     """

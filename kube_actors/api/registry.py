@@ -148,10 +148,14 @@ def register_kind(
     ``defaulter`` and ``validator`` add kind-specific checks to the generic ones (metadata,
     names, labels) that every kind gets.
 
+    >>> from kube_actors.api import Resource
     >>> @attrs.frozen(kw_only=True)
     ... class Website(Resource):
-    ...     spec: WebsiteSpec = WebsiteSpec()
-    >>> register_kind(Website, group="example.com", version="v1")  # doctest: +SKIP
+    ...     domain: str = ""
+    >>> mine = KindRegistry()  # a registry of its own, to leave the process-wide one alone
+    >>> _ = register_kind(Website, group="example.com", version="v1", registry=mine)
+    >>> mine.for_class(Website).resource, Website.api_version
+    ('websites.example.com', 'example.com/v1')
     """
     name = kind or cls.__name__
     info = KindInfo(

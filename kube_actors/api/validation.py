@@ -367,7 +367,7 @@ def validate_object(
 
     >>> from kube_actors.api import Pod, ObjectMeta
     >>> [str(e) for e in validate_object(Pod(metadata=ObjectMeta(name="web")))]
-    ['spec.containers: Required value']
+    ['spec.containers: Required value', 'spec.restartPolicy: Required value']
     """
     cls = type(obj)
     info = registry.for_class(cls)
