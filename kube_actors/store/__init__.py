@@ -24,9 +24,11 @@ from kube_actors.store.errors import (
     Invalid,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     Status,
     StatusCause,
     StatusDetails,
+    TooManyRequests,
 )
 from kube_actors.store.fields import (
     FieldRequirement,
@@ -106,6 +108,8 @@ __all__ = [
     "Invalid",
     "MethodNotAllowed",
     "NotFound",
+    "ServiceUnavailable",
+    "TooManyRequests",
     "PatchError",
     "Status",
     "StatusCause",

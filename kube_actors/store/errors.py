@@ -26,9 +26,11 @@ __all__ = [
     "Invalid",
     "MethodNotAllowed",
     "NotFound",
+    "ServiceUnavailable",
     "Status",
     "StatusCause",
     "StatusDetails",
+    "TooManyRequests",
 ]
 
 # upstream metav1.CauseType per field.ErrorType
@@ -244,3 +246,17 @@ class MethodNotAllowed(APIError):
 
     reason = "MethodNotAllowed"
     code = 405
+
+
+class TooManyRequests(APIError):
+    """429: the server is throttling this client (retry after a while)."""
+
+    reason = "TooManyRequests"
+    code = 429
+
+
+class ServiceUnavailable(APIError):
+    """503: the API server cannot be reached or cannot serve now (retry)."""
+
+    reason = "ServiceUnavailable"
+    code = 503
