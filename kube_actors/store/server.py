@@ -327,7 +327,7 @@ class APIWatch(Generic[T]):
 
     def _bookmark(self) -> WatchEvent[T] | None:
         revision = self._progress(self._watch)
-        if revision is None or revision <= self._sent:
+        if revision is None or revision < self._sent:
             return None
         self._last = self._sent = self._batch_from = revision
         return WatchEvent("BOOKMARK", None, str(revision))
