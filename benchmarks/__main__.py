@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_api, bench_runtime, bench_store
+from benchmarks import bench_api, bench_informers, bench_runtime, bench_store, bench_workqueue
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv[1:]
@@ -13,3 +13,7 @@ if __name__ == "__main__":
     bench_runtime.main(quick=quick)
     print()
     bench_store.main(quick=quick)
+    print()
+    bench_workqueue.main(quick=quick)
+    print()
+    bench_informers.main(quick=quick)

@@ -346,6 +346,22 @@ def test_an_idle_watch_gets_a_bookmark_with_the_latest_revision() -> None:
     run(main)
 
 
+def test_a_quiet_cluster_still_sends_a_bookmark_every_interval() -> None:
+    async def main() -> None:
+        server = await start_server(bookmark_interval=5)
+        quiet = str(server.backend.revision)
+        watch = await server.watch(
+            ConfigMap, namespace="default", resource_version=quiet, allow_bookmarks=True
+        )
+        began = now()
+        for round_ in range(1, 4):
+            [bookmark] = await watch.next_batch()
+            assert (bookmark.type, bookmark.resource_version) == ("BOOKMARK", quiet)
+            assert now() - began == pytest.approx(5 * round_)
+
+    run(main)
+
+
 def test_a_selector_watch_gets_a_bookmark_past_writes_it_does_not_select() -> None:
     async def main() -> None:
         server = await start_server(bookmark_interval=5)
