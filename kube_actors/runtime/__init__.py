@@ -21,7 +21,7 @@ from kube_actors.runtime._actor import (
     handles,
     spawn_actor,
 )
-from kube_actors.runtime._backend import Backend, Scope, TaskHandle
+from kube_actors.runtime._backend import Backend, Scope, TaskHandle, TimerHandle, WaiterLike
 from kube_actors.runtime._errors import (
     ActorCrashed,
     ActorStopped,
@@ -129,6 +129,8 @@ __all__ = [
     "Strategy",
     "Supervisor",
     "TaskHandle",
+    "TimerHandle",
+    "WaiterLike",
     "Trace",
     "TraceEvent",
     "WhichChildren",
