@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from kube_actors.api import names
+from kube_actors.api._frozen import FrozenDict
 from kube_actors.api._memo import IdentityMemo
 from kube_actors.api._paths import join
 from kube_actors.api.meta import LabelSelector, ObjectMeta
@@ -174,6 +175,8 @@ def check_labels(path: str, labels: Mapping[str, str]) -> list[FieldError]:
     """Label keys are qualified names and values are label values."""
     if not labels:
         return []
+    if type(labels) is not FrozenDict:  # only an immutable mapping may be remembered
+        return _check_labels(path, labels)
     # Objects made from one template share its labels object: check it once.
     errors = _LABELS_CHECKED.get(labels, path)
     if errors is None:
