@@ -27,6 +27,7 @@ import binascii
 import builtins
 import functools
 import json
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
@@ -409,6 +410,7 @@ def _describe(obj: Any) -> str:
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no 0/1/3 lookalikes
 
 
+# (runtime, instant, time): a weak reference, so a finished run is not kept alive by it.
 _clock_cache: list[Any] = [None, None, None]
 
 
@@ -418,8 +420,9 @@ def _now() -> datetime:
     runtime = current_runtime()
     instant = runtime.backend.now()
     cache = _clock_cache
-    if cache[0] is not runtime or cache[1] != instant:
-        cache[:] = [runtime, instant, runtime.wall_time().replace(microsecond=0)]
+    ref = cache[0]
+    if ref is None or ref() is not runtime or cache[1] != instant:
+        cache[:] = [weakref.ref(runtime), instant, runtime.wall_time().replace(microsecond=0)]
     return cache[2]  # type: ignore[no-any-return]
 
 
