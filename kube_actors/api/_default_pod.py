@@ -99,7 +99,7 @@ def _default_volume(v: Volume) -> Volume:
     return evolve(v, config_map=config_map, secret=secret)
 
 
-_DEFAULTED: IdentityMemo[PodSpec] = IdentityMemo()
+_DEFAULTED: IdentityMemo[PodSpec] = IdentityMemo(1024)
 
 
 def default_pod_spec(spec: PodSpec) -> PodSpec:

@@ -4,7 +4,8 @@ Objects are immutable and shared: a pod created from a ReplicaSet's template car
 template's own spec object, and a status update carries the stored spec object unchanged.
 Defaulting and validating such an object again would give the same answer, so the answer is
 kept by the object's identity. Each entry holds the object itself, so its ``id`` cannot be
-reused while the entry lives; the memo is bounded and simply starts over when full.
+reused while the entry lives; the memo is bounded (1,024 entries: one per template a cluster
+uses is the point) and simply starts over when full.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class IdentityMemo(Generic[V]):
 
     __slots__ = ("_entries", "_size")
 
-    def __init__(self, size: int = 8192) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self._size = size
         self._entries: dict[tuple[int, Hashable], tuple[Any, V]] = {}
 

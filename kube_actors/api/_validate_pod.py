@@ -434,7 +434,7 @@ def _validate_spread(
     return errors
 
 
-_VALIDATED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
+_VALIDATED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo(1024)
 
 
 def validate_pod_spec(

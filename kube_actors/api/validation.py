@@ -168,7 +168,7 @@ def check_enum(
     return [] if value in supported else [not_supported(path, value, supported)]
 
 
-_LABELS_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
+_LABELS_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo(1024)
 
 
 def check_labels(path: str, labels: Mapping[str, str]) -> list[FieldError]:
@@ -245,9 +245,6 @@ def check_label_selector(path: str, selector: LabelSelector | None) -> list[Fiel
     return errors
 
 
-_META_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo()
-
-
 def check_object_meta(
     meta: ObjectMeta,
     *,
@@ -256,18 +253,6 @@ def check_object_meta(
     path: str = "metadata",
 ) -> list[FieldError]:
     """Metadata rules shared by every kind (upstream ``ValidateObjectMeta``)."""
-    # A status update carries the stored metadata object: checked already.
-    qualifier = (namespaced, name_check, path)
-    errors = _META_CHECKED.get(meta, qualifier)
-    if errors is None:
-        errors = tuple(_check_object_meta(meta, namespaced, name_check, path))
-        _META_CHECKED.put(meta, errors, qualifier)
-    return list(errors)
-
-
-def _check_object_meta(
-    meta: ObjectMeta, namespaced: bool, name_check: NameCheck, path: str
-) -> list[FieldError]:
     errors: list[FieldError] = []
     if meta.generate_name:
         # generateName gets 5 random characters appended: check it with a stand-in suffix.

@@ -196,7 +196,7 @@ class DefaultTolerationSeconds(AdmissionPlugin):
         self.unreachable_seconds = unreachable_seconds
         # Pods of one template share their spec object: give them one tolerated spec object
         # too, so what later steps memoize by identity is computed once per template.
-        self._specs: IdentityMemo[PodSpec] = IdentityMemo()
+        self._specs: IdentityMemo[PodSpec] = IdentityMemo(1024)
 
     async def admit(self, request: AdmissionRequest, reader: ObjectReader) -> Any:
         pod = request.obj
