@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_api, bench_informers, bench_runtime, bench_store, bench_workqueue
+from benchmarks import (
+    bench_api,
+    bench_controller,
+    bench_informers,
+    bench_runtime,
+    bench_store,
+    bench_workqueue,
+)
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv[1:]
@@ -17,3 +24,5 @@ if __name__ == "__main__":
     bench_workqueue.main(quick=quick)
     print()
     bench_informers.main(quick=quick)
+    print()
+    bench_controller.main(quick=quick)
