@@ -1,0 +1,319 @@
+"""What the scheduler knows about a node: its pods, their summed requests and used host ports.
+
+Values are in upstream's integer units: milli-CPU, bytes (memory, ephemeral storage), a pod
+count, and whole units for extended resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+import attrs
+
+from kube_actors.api import Container, Node, Pod, Quantity
+
+__all__ = [
+    "DEFAULT_MEMORY_REQUEST",
+    "DEFAULT_MILLI_CPU_REQUEST",
+    "HostPort",
+    "ImageState",
+    "NodeInfo",
+    "Resource",
+    "Snapshot",
+    "host_ports",
+    "normalized_image_name",
+    "pod_requests",
+]
+
+#: What scoring assumes for a container without a CPU request (upstream's non-zero default).
+DEFAULT_MILLI_CPU_REQUEST = 100
+#: What scoring assumes for a container without a memory request: 200Mi.
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
+
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+_CORE = ("cpu", "memory", "ephemeral-storage", "pods")
+
+
+def _freeze_ints(m: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(m))
+
+
+def _freeze_images(m: Mapping[str, ImageState]) -> Mapping[str, ImageState]:
+    return MappingProxyType(dict(m))
+
+
+@attrs.frozen
+class Resource:
+    """A resource vector: milli-CPU, memory bytes, ephemeral-storage bytes, pods, extended.
+
+    >>> r = Resource(milli_cpu=100, memory=1) + Resource(milli_cpu=50, scalar={"gpu": 1})
+    >>> r.milli_cpu, r.get("gpu"), r.get("memory")
+    (150, 1, 1)
+    """
+
+    milli_cpu: int = 0
+    memory: int = 0
+    ephemeral_storage: int = 0
+    pods: int = 0
+    scalar: Mapping[str, int] = attrs.field(default=_EMPTY, converter=_freeze_ints)
+
+    @classmethod
+    def from_list(cls, resources: Mapping[str, Quantity]) -> Resource:
+        """From a ``ResourceList`` (requests or allocatable), using the quantity helpers."""
+        scalar = {k: q.value() for k, q in resources.items() if k not in _CORE}
+        return cls(
+            milli_cpu=resources["cpu"].milli_value() if "cpu" in resources else 0,
+            memory=resources["memory"].value() if "memory" in resources else 0,
+            ephemeral_storage=(
+                resources["ephemeral-storage"].value() if "ephemeral-storage" in resources else 0
+            ),
+            pods=resources["pods"].value() if "pods" in resources else 0,
+            scalar=scalar,
+        )
+
+    def get(self, name: str) -> int:
+        """The amount of resource ``name`` (``cpu`` in milli-CPU)."""
+        if name == "cpu":
+            return self.milli_cpu
+        if name == "memory":
+            return self.memory
+        if name == "ephemeral-storage":
+            return self.ephemeral_storage
+        if name == "pods":
+            return self.pods
+        return self.scalar.get(name, 0)
+
+    @property
+    def is_zero(self) -> bool:
+        """Whether nothing at all is requested (pods not counted)."""
+        return not (
+            self.milli_cpu
+            or self.memory
+            or self.ephemeral_storage
+            or any(v for v in self.scalar.values())
+        )
+
+    def __add__(self, other: Resource) -> Resource:
+        scalar = dict(self.scalar)
+        for k, v in other.scalar.items():
+            scalar[k] = scalar.get(k, 0) + v
+        return Resource(
+            milli_cpu=self.milli_cpu + other.milli_cpu,
+            memory=self.memory + other.memory,
+            ephemeral_storage=self.ephemeral_storage + other.ephemeral_storage,
+            pods=self.pods + other.pods,
+            scalar=scalar,
+        )
+
+    def max(self, other: Resource) -> Resource:
+        """The element-wise maximum."""
+        scalar = dict(self.scalar)
+        for k, v in other.scalar.items():
+            scalar[k] = max(scalar.get(k, 0), v)
+        return Resource(
+            milli_cpu=max(self.milli_cpu, other.milli_cpu),
+            memory=max(self.memory, other.memory),
+            ephemeral_storage=max(self.ephemeral_storage, other.ephemeral_storage),
+            pods=max(self.pods, other.pods),
+            scalar=scalar,
+        )
+
+
+def _container_requests(container: Container, non_zero: bool) -> Resource:
+    requests = container.resources.requests
+    r = Resource.from_list(requests)
+    if non_zero:
+        # Upstream fills only *missing* cpu/memory requests; an explicit 0 stays 0.
+        r = attrs.evolve(
+            r,
+            milli_cpu=r.milli_cpu if "cpu" in requests else DEFAULT_MILLI_CPU_REQUEST,
+            memory=r.memory if "memory" in requests else DEFAULT_MEMORY_REQUEST,
+        )
+    return r
+
+
+def _is_sidecar(container: Container) -> bool:
+    return container.restart_policy == "Always"
+
+
+def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
+    """What ``pod`` asks of a node: max(sum of containers, largest init container) + overhead.
+
+    Sidecars (init containers with ``restartPolicy: Always``) keep running, so they add to the
+    containers' sum and to every later init container, as upstream ``PodRequests``. With
+    ``non_zero`` a container missing a CPU or memory request counts as 100m / 200Mi (scoring
+    only). Pod-level ``spec.resources.requests`` replace the containers' cpu and memory.
+
+    >>> from kube_actors.api import Container, PodSpec, ResourceRequirements, parse_quantity
+    >>> def c(cpu):
+    ...     rr = ResourceRequirements(requests={"cpu": parse_quantity(cpu)})
+    ...     return Container(name=cpu, resources=rr)
+    >>> pod = Pod(spec=PodSpec(containers=[c("100m"), c("200m")], init_containers=[c("500m")]))
+    >>> pod_requests(pod).milli_cpu
+    500
+    """
+    total = Resource()
+    for container in pod.spec.containers:
+        total = total + _container_requests(container, non_zero)
+    sidecars = Resource()
+    init_max = Resource()
+    for container in pod.spec.init_containers:
+        req = _container_requests(container, non_zero)
+        if _is_sidecar(container):
+            total = total + req
+            sidecars = sidecars + req
+            req = sidecars
+        else:
+            req = req + sidecars
+        init_max = init_max.max(req)
+    total = total.max(init_max)
+    level = pod.spec.resources
+    if level is not None:
+        if "cpu" in level.requests:
+            total = attrs.evolve(total, milli_cpu=level.requests["cpu"].milli_value())
+        if "memory" in level.requests:
+            total = attrs.evolve(total, memory=level.requests["memory"].value())
+    if pod.spec.overhead:
+        total = total + Resource.from_list(pod.spec.overhead)
+    return total
+
+
+@attrs.frozen
+class HostPort:
+    """One used host port; an empty IP means 0.0.0.0 and an empty protocol TCP."""
+
+    ip: str
+    protocol: str
+    port: int
+
+    def conflicts(self, other: HostPort) -> bool:
+        """Same protocol and port, and the same IP or either one the wildcard 0.0.0.0."""
+        if self.port != other.port or self.protocol != other.protocol:
+            return False
+        return self.ip == other.ip or "0.0.0.0" in (self.ip, other.ip)
+
+
+def host_ports(pod: Pod) -> tuple[HostPort, ...]:
+    """The host ports ``pod`` wants (containers and sidecars), normalized."""
+    containers = [*pod.spec.containers, *(c for c in pod.spec.init_containers if _is_sidecar(c))]
+    return tuple(
+        HostPort(p.host_ip or "0.0.0.0", p.protocol or "TCP", p.host_port)
+        for c in containers
+        for p in c.ports
+        if p.host_port > 0
+    )
+
+
+def normalized_image_name(name: str) -> str:
+    """``name`` with ``:latest`` added when it names neither a tag nor a digest, as upstream."""
+    if "@" in name or ":" in name.rsplit("/", 1)[-1]:
+        return name
+    return name + ":latest"
+
+
+@attrs.frozen
+class ImageState:
+    """An image on a node: its size and on how many nodes of the snapshot it is present."""
+
+    size: int
+    num_nodes: int
+
+
+@attrs.frozen
+class NodeInfo:
+    """A node with the pods assigned to it and what they request.
+
+    ``requested`` sums real requests (filters, BalancedAllocation); ``non_zero_requested`` sums
+    them with the 100m / 200Mi defaults (Least/MostAllocated). Immutable: :meth:`with_pod`
+    returns a new value, so a snapshot stays consistent while a cycle reads it.
+    """
+
+    node: Node
+    pods: tuple[Pod, ...] = ()
+    requested: Resource = Resource()
+    non_zero_requested: Resource = Resource()
+    used_ports: tuple[HostPort, ...] = ()
+    image_states: Mapping[str, ImageState] = attrs.field(
+        default=MappingProxyType({}), converter=_freeze_images
+    )
+
+    @classmethod
+    def build(cls, node: Node, pods: Iterable[Pod] = ()) -> NodeInfo:
+        """A node info for ``node`` holding ``pods``."""
+        info = cls(node=node)
+        for pod in pods:
+            info = info.with_pod(pod)
+        return info
+
+    @property
+    def name(self) -> str:
+        """The node's name."""
+        return self.node.metadata.name
+
+    @property
+    def allocatable(self) -> Resource:
+        """The node's allocatable resources."""
+        return Resource.from_list(self.node.status.allocatable)
+
+    def with_pod(self, pod: Pod) -> NodeInfo:
+        """This node with ``pod`` added (the scheduler "assuming" it)."""
+        return attrs.evolve(
+            self,
+            pods=(*self.pods, pod),
+            requested=self.requested + pod_requests(pod),
+            non_zero_requested=self.non_zero_requested + pod_requests(pod, non_zero=True),
+            used_ports=(*self.used_ports, *host_ports(pod)),
+        )
+
+
+@attrs.frozen
+class Snapshot:
+    """The cluster as one scheduling cycle sees it: node infos in list order."""
+
+    nodes: tuple[NodeInfo, ...] = ()
+
+    @classmethod
+    def build(cls, nodes: Iterable[Node], pods: Iterable[Pod] = ()) -> Snapshot:
+        """Node infos for ``nodes``, with each pod placed on its ``spec.nodeName`` node.
+
+        Unassigned pods, pods on unknown nodes and finished (Succeeded / Failed) pods are
+        ignored.
+        """
+        node_list = list(nodes)
+        by_node: dict[str, list[Pod]] = {n.metadata.name: [] for n in node_list}
+        for pod in pods:
+            # Finished pods hold nothing (the scheduler's informer leaves them out, as upstream).
+            if pod.status.phase in ("Succeeded", "Failed"):
+                continue
+            if pod.spec.node_name in by_node:
+                by_node[pod.spec.node_name].append(pod)
+        # Image spread (how many nodes hold an image) is a whole-cluster fact ImageLocality needs.
+        sizes: dict[str, dict[str, int]] = {}
+        for node in node_list:
+            here: dict[str, int] = {}
+            for image in node.status.images:
+                for image_name in image.names:
+                    here[normalized_image_name(image_name)] = image.size_bytes
+            sizes[node.metadata.name] = here
+        counts: dict[str, int] = {}
+        for here in sizes.values():
+            for image_name in here:
+                counts[image_name] = counts.get(image_name, 0) + 1
+        infos = []
+        for node in node_list:
+            name = node.metadata.name
+            states = {i: ImageState(s, counts[i]) for i, s in sizes[name].items()}
+            info = NodeInfo.build(node, by_node[name])
+            infos.append(attrs.evolve(info, image_states=states))
+        return cls(tuple(infos))
+
+    def get(self, name: str) -> NodeInfo | None:
+        """The node info named ``name``, if any."""
+        for info in self.nodes:
+            if info.name == name:
+                return info
+        return None
+
+    def __len__(self) -> int:
+        return len(self.nodes)
