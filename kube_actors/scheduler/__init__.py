@@ -51,8 +51,24 @@ from kube_actors.scheduler.profile import (
     default_profile,
     load_configuration,
 )
+from kube_actors.scheduler.queue import (
+    ClusterEvent,
+    QueueClosed,
+    QueueCounts,
+    QueuedPodInfo,
+    SchedulingQueue,
+    backoff_duration,
+    pod_key,
+)
 
 __all__ = [
+    "ClusterEvent",
+    "QueueClosed",
+    "QueueCounts",
+    "QueuedPodInfo",
+    "SchedulingQueue",
+    "backoff_duration",
+    "pod_key",
     "ConfigurationError",
     "Explanation",
     "NodeExplanation",

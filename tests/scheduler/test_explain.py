@@ -38,9 +38,16 @@ def test_least_allocated_picks_the_emptiest_node():
     # fractions 1/8 and 1/16 -> int((1 - 1/32) * 100) = 96
     assert by_plugin["NodeResourcesBalancedAllocation"].raw == 96
     assert large.total == sum(s.weighted for s in large.scores)
-    # NodeAffinity's PreScore skipped (no preferred terms), so it has no score.
-    assert "NodeAffinity" not in by_plugin
-    assert [s.status.code for s in e.pre_score] == [Code.SKIP, Code.SUCCESS]
+    # PreScore skipped for NodeAffinity (no preferred terms), PodTopologySpread (no labels,
+    # so no default constraints) and InterPodAffinity (no affinity anywhere): no scores.
+    for skipped in ("NodeAffinity", "PodTopologySpread", "InterPodAffinity"):
+        assert skipped not in by_plugin
+    assert {s.plugin: s.status.code for s in e.pre_score} == {
+        "NodeAffinity": Code.SKIP,
+        "PodTopologySpread": Code.SKIP,
+        "InterPodAffinity": Code.SKIP,
+        "NodeResourcesBalancedAllocation": Code.SUCCESS,
+    }
 
 
 def test_most_allocated_profile_picks_the_fullest_fitting_node():

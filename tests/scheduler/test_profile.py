@@ -24,11 +24,15 @@ def test_default_profile_order_and_weights():
         "NodeAffinity",
         "NodePorts",
         "NodeResourcesFit",
+        "PodTopologySpread",
+        "InterPodAffinity",
     )
     assert p.points["score"] == (
         "TaintToleration",
         "NodeAffinity",
         "NodeResourcesFit",
+        "PodTopologySpread",
+        "InterPodAffinity",
         "NodeResourcesBalancedAllocation",
         "ImageLocality",
     )
@@ -36,12 +40,15 @@ def test_default_profile_order_and_weights():
         "TaintToleration": 3,
         "NodeAffinity": 2,
         "NodeResourcesFit": 1,
+        "PodTopologySpread": 2,
+        "InterPodAffinity": 2,
         "NodeResourcesBalancedAllocation": 1,
         "ImageLocality": 1,
     }
     assert p.points["preEnqueue"] == ("SchedulingGates",)
     assert p.points["queueSort"] == ("PrioritySort",)
-    assert "PodTopologySpread" in MISSING_DEFAULT_PLUGINS
+    assert "PodTopologySpread" not in MISSING_DEFAULT_PLUGINS
+    assert "DefaultPreemption" in MISSING_DEFAULT_PLUGINS
 
 
 def test_disable_reweight_and_enable_per_point():

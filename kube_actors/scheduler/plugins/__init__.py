@@ -14,20 +14,24 @@ from kube_actors.scheduler.plugins.basic import (
     TaintToleration,
     tolerates,
 )
+from kube_actors.scheduler.plugins.interpod import InterPodAffinity
 from kube_actors.scheduler.plugins.resources import (
     BalancedAllocation,
     NodeResourcesFit,
     ResourceSpec,
 )
+from kube_actors.scheduler.plugins.topology import PodTopologySpread
 
 __all__ = [
     "BalancedAllocation",
     "ImageLocality",
+    "InterPodAffinity",
     "NodeAffinity",
     "NodeName",
     "NodePorts",
     "NodeResourcesFit",
     "NodeUnschedulable",
+    "PodTopologySpread",
     "PrioritySort",
     "ResourceSpec",
     "SchedulingGates",
@@ -46,5 +50,7 @@ for _cls in (
     NodeResourcesFit,
     BalancedAllocation,
     ImageLocality,
+    PodTopologySpread,
+    InterPodAffinity,
 ):
     SCHEDULER_PLUGINS.register(_cls.NAME, _cls)
