@@ -77,6 +77,7 @@ from kube_actors.runtime import (
 from kube_actors.store.admission import (
     AdmissionPlugin,
     AdmissionRequest,
+    NamespaceLifecycle,
     Operation,
     default_chain,
     run_admission,
@@ -851,15 +852,7 @@ class APIServer:
         meta = stored.metadata
         if meta.deletion_timestamp is not None and not meta.finalizers and self._finished(stored):
             return await self._remove(info, current)
-        try:
-            result = await self.backend.update(
-                current.key, stored, expected_revision=current.mod_revision
-            )
-        except RevisionConflict:
-            raise Conflict.modified(info, old_meta.name) from None
-        except KeyNotFound:
-            raise NotFound.of(info, old_meta.name) from None
-        return result.value
+        return await self._replace(info, current, stored)
 
     @staticmethod
     def _finished(obj: Any) -> bool:
@@ -871,6 +864,18 @@ class APIServer:
         if isinstance(obj, Namespace):
             return not obj.spec.finalizers
         return not obj.metadata.deletion_grace_period_seconds
+
+    async def _replace(self, info: KindInfo, current: StoredObject, value: Any) -> Any:
+        """Write ``value`` over ``current`` if it is still the stored version."""
+        try:
+            written = await self.backend.update(
+                current.key, value, expected_revision=current.mod_revision
+            )
+        except RevisionConflict:
+            raise Conflict.modified(info, current.value.metadata.name) from None
+        except KeyNotFound:
+            raise NotFound.of(info, current.value.metadata.name) from None
+        return written.value
 
     async def _remove(self, info: KindInfo, current: StoredObject) -> Any:
         try:
@@ -1153,13 +1158,7 @@ class APIServer:
             if new_meta.finalizers or not self._finished(marked):
                 if dry_run or marked == obj:
                     return marked  # type: ignore[no-any-return]
-                try:
-                    written = await self.backend.update(
-                        current.key, marked, expected_revision=current.mod_revision
-                    )
-                except RevisionConflict:
-                    raise Conflict.modified(info, name) from None
-                return written.value  # type: ignore[no-any-return]
+                return await self._replace(info, current, marked)  # type: ignore[no-any-return]
         if dry_run:
             return obj  # type: ignore[no-any-return]
         return await self._remove(info, current)  # type: ignore[no-any-return]
@@ -1235,8 +1234,6 @@ class APIServer:
         return any(isinstance(o, Namespace) and o.metadata.name == namespace for o in objects)
 
     async def _dry_run_without_namespace(self, obj: Any, namespace: str) -> Any:
-        from kube_actors.store.admission import NamespaceLifecycle
-
         info = self._info(type(obj))
         name = obj.metadata.name or obj.metadata.generate_name + "xxxxx"
         prepared = self._prepare_create(info, obj, namespace, name)
