@@ -7,6 +7,7 @@ below; the profile finds out which extension points a plugin serves by checking 
 from __future__ import annotations
 
 import enum
+import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -26,11 +27,14 @@ __all__ = [
     "BindPlugin",
     "Code",
     "CycleState",
+    "EnqueueExtensions",
+    "FrameworkHandle",
     "FilterPlugin",
     "Plugin",
     "PluginFactory",
     "PostBindPlugin",
     "PostFilterPlugin",
+    "PostFilterResult",
     "PreBindPlugin",
     "PreEnqueuePlugin",
     "PreFilterPlugin",
@@ -214,14 +218,70 @@ class FilterPlugin(Plugin, Protocol):
         ...
 
 
+@attrs.frozen
+class PostFilterResult:
+    """What a PostFilter plugin (preemption) proposes: a node to nominate and pods to evict.
+
+    The scheduler, not the plugin, writes ``status.nominatedNodeName`` and deletes the
+    ``victims`` (gracefully) through the API.
+    """
+
+    nominated_node: str | None = None
+    victims: tuple[Pod, ...] = ()
+
+
+@runtime_checkable
+class FrameworkHandle(Protocol):
+    """What the framework lends plugins that must re-run other plugins (preemption).
+
+    Upstream hands plugins a ``framework.Handle`` at construction; here the scheduler passes
+    one to the call that needs it, so plugin factories stay ``args -> plugin``.
+    """
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The cycle's snapshot of every node and its pods."""
+        ...
+
+    @property
+    def rng(self) -> random.Random:
+        """The seeded random source (candidate offsets, tie-breaks)."""
+        ...
+
+    def run_filters(self, pod: Pod, node: NodeInfo, snapshot: Snapshot | None = None) -> Status:
+        """Run PreFilter (against ``snapshot``, default the cycle's) and every Filter on
+        ``node``; the first rejection or ``SUCCESS``.
+
+        ``node`` may be a modified copy of a snapshot node (victims removed); pass a
+        ``snapshot`` that holds it so plugins counting pods across nodes see the same world.
+        """
+        ...
+
+
 @runtime_checkable
 class PostFilterPlugin(Plugin, Protocol):
     """Runs when no node fits (preemption lives here)."""
 
     def post_filter(
-        self, state: CycleState, pod: Pod, statuses: Mapping[str, Status]
-    ) -> tuple[str | None, Status]:
-        """A nominated node name (or ``None``) and the outcome."""
+        self,
+        state: CycleState,
+        pod: Pod,
+        statuses: Mapping[str, Status],
+        handle: FrameworkHandle,
+    ) -> tuple[PostFilterResult | None, Status]:
+        """Given each node's filter status, propose a nomination (or ``None``) and the outcome.
+
+        ``SUCCESS`` with a result nominates; ``UNSCHEDULABLE`` says preemption cannot help.
+        """
+        ...
+
+
+@runtime_checkable
+class EnqueueExtensions(Plugin, Protocol):
+    """Optional: the cluster events that may make a pod this plugin rejected schedulable."""
+
+    def events_to_register(self) -> frozenset[str]:
+        """Event labels (see ``queue.ClusterEvent``); ``"*"`` for every event."""
         ...
 
 

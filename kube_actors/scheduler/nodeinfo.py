@@ -6,12 +6,20 @@ count, and whole units for extended resources.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
 
-from kube_actors.api import Container, Node, Pod, Quantity
+from kube_actors.api import (
+    Container,
+    Node,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    Quantity,
+)
 
 __all__ = [
     "DEFAULT_MEMORY_REQUEST",
@@ -22,6 +30,9 @@ __all__ = [
     "Resource",
     "Snapshot",
     "host_ports",
+    "image_counts",
+    "image_states",
+    "node_images",
     "normalized_image_name",
     "pod_requests",
 ]
@@ -104,6 +115,18 @@ class Resource:
             ephemeral_storage=self.ephemeral_storage + other.ephemeral_storage,
             pods=self.pods + other.pods,
             scalar=scalar,
+        )
+
+    def __sub__(self, other: Resource) -> Resource:
+        scalar = dict(self.scalar)
+        for k, v in other.scalar.items():
+            scalar[k] = scalar.get(k, 0) - v
+        return Resource(
+            milli_cpu=self.milli_cpu - other.milli_cpu,
+            memory=self.memory - other.memory,
+            ephemeral_storage=self.ephemeral_storage - other.ephemeral_storage,
+            pods=self.pods - other.pods,
+            scalar={k: v for k, v in scalar.items() if v},
         )
 
     def max(self, other: Resource) -> Resource:
@@ -212,6 +235,37 @@ def normalized_image_name(name: str) -> str:
     return name + ":latest"
 
 
+def _identity(pod: Pod) -> str:
+    meta = pod.metadata
+    return meta.uid or f"{meta.namespace}/{meta.name}"
+
+
+def _affinity_kinds(pod: Pod) -> tuple[bool, bool]:
+    """(has pod affinity or anti-affinity terms, has required anti-affinity terms)."""
+    affinity = pod.spec.affinity
+    if affinity is None:
+        return False, False
+    pa, paa = affinity.pod_affinity, affinity.pod_anti_affinity
+    has = bool(
+        (
+            pa is not None
+            and (
+                pa.required_during_scheduling_ignored_during_execution
+                or pa.preferred_during_scheduling_ignored_during_execution
+            )
+        )
+        or (
+            paa is not None
+            and (
+                paa.required_during_scheduling_ignored_during_execution
+                or paa.preferred_during_scheduling_ignored_during_execution
+            )
+        )
+    )
+    anti = bool(paa is not None and paa.required_during_scheduling_ignored_during_execution)
+    return has, anti
+
+
 @attrs.frozen
 class ImageState:
     """An image on a node: its size and on how many nodes of the snapshot it is present."""
@@ -237,6 +291,10 @@ class NodeInfo:
     image_states: Mapping[str, ImageState] = attrs.field(
         default=MappingProxyType({}), converter=_freeze_images
     )
+    #: The pods here with pod affinity or anti-affinity terms (upstream ``PodsWithAffinity``).
+    pods_with_affinity: tuple[Pod, ...] = ()
+    #: The pods here with *required* anti-affinity terms, which every incoming pod must respect.
+    pods_with_required_anti_affinity: tuple[Pod, ...] = ()
 
     @classmethod
     def build(cls, node: Node, pods: Iterable[Pod] = ()) -> NodeInfo:
@@ -258,23 +316,83 @@ class NodeInfo:
 
     def with_pod(self, pod: Pod) -> NodeInfo:
         """This node with ``pod`` added (the scheduler "assuming" it)."""
+        affinity, anti = _affinity_kinds(pod)
         return attrs.evolve(
             self,
             pods=(*self.pods, pod),
             requested=self.requested + pod_requests(pod),
             non_zero_requested=self.non_zero_requested + pod_requests(pod, non_zero=True),
             used_ports=(*self.used_ports, *host_ports(pod)),
+            pods_with_affinity=(*self.pods_with_affinity, pod)
+            if affinity
+            else self.pods_with_affinity,
+            pods_with_required_anti_affinity=(
+                (*self.pods_with_required_anti_affinity, pod)
+                if anti
+                else self.pods_with_required_anti_affinity
+            ),
         )
+
+    def without_pod(self, pod: Pod) -> NodeInfo:
+        """This node with ``pod`` (matched by UID, else namespace/name) removed.
+
+        Returns ``self`` unchanged when the pod is not here. The removed pod's own object is
+        what is subtracted, so a changed copy of it is handled correctly.
+        """
+        key = _identity(pod)
+        i = next((j for j, p in enumerate(self.pods) if _identity(p) == key), -1)
+        if i < 0:
+            return self
+        here = self.pods[i]
+        ports = list(self.used_ports)
+        for port in host_ports(here):
+            ports.remove(port)
+        return attrs.evolve(
+            self,
+            pods=self.pods[:i] + self.pods[i + 1 :],
+            requested=self.requested - pod_requests(here),
+            non_zero_requested=self.non_zero_requested - pod_requests(here, non_zero=True),
+            used_ports=tuple(ports),
+            pods_with_affinity=tuple(p for p in self.pods_with_affinity if p is not here),
+            pods_with_required_anti_affinity=tuple(
+                p for p in self.pods_with_required_anti_affinity if p is not here
+            ),
+        )
+
+
+def _freeze_pvcs(m: Mapping[str, PersistentVolumeClaim]) -> Mapping[str, PersistentVolumeClaim]:
+    return MappingProxyType(dict(m))
+
+
+def _freeze_pvs(m: Mapping[str, PersistentVolume]) -> Mapping[str, PersistentVolume]:
+    return MappingProxyType(dict(m))
 
 
 @attrs.frozen
 class Snapshot:
-    """The cluster as one scheduling cycle sees it: node infos in list order."""
+    """The cluster as one scheduling cycle sees it: node infos in list order.
+
+    Besides the nodes it carries the persistent volume claims (by ``namespace/name``) and
+    volumes (by name) that the volume plugins read.
+    """
 
     nodes: tuple[NodeInfo, ...] = ()
+    pvcs: Mapping[str, PersistentVolumeClaim] = attrs.field(
+        default=MappingProxyType({}), converter=_freeze_pvcs
+    )
+    pvs: Mapping[str, PersistentVolume] = attrs.field(
+        default=MappingProxyType({}), converter=_freeze_pvs
+    )
 
     @classmethod
-    def build(cls, nodes: Iterable[Node], pods: Iterable[Pod] = ()) -> Snapshot:
+    def build(
+        cls,
+        nodes: Iterable[Node],
+        pods: Iterable[Pod] = (),
+        *,
+        pvcs: Iterable[PersistentVolumeClaim] = (),
+        pvs: Iterable[PersistentVolume] = (),
+    ) -> Snapshot:
         """Node infos for ``nodes``, with each pod placed on its ``spec.nodeName`` node.
 
         Unassigned pods, pods on unknown nodes and finished (Succeeded / Failed) pods are
@@ -288,32 +406,63 @@ class Snapshot:
                 continue
             if pod.spec.node_name in by_node:
                 by_node[pod.spec.node_name].append(pod)
-        # Image spread (how many nodes hold an image) is a whole-cluster fact ImageLocality needs.
-        sizes: dict[str, dict[str, int]] = {}
-        for node in node_list:
-            here: dict[str, int] = {}
-            for image in node.status.images:
-                for image_name in image.names:
-                    here[normalized_image_name(image_name)] = image.size_bytes
-            sizes[node.metadata.name] = here
-        counts: dict[str, int] = {}
-        for here in sizes.values():
-            for image_name in here:
-                counts[image_name] = counts.get(image_name, 0) + 1
+        counts = image_counts(node_list)
         infos = []
         for node in node_list:
-            name = node.metadata.name
-            states = {i: ImageState(s, counts[i]) for i, s in sizes[name].items()}
-            info = NodeInfo.build(node, by_node[name])
-            infos.append(attrs.evolve(info, image_states=states))
-        return cls(tuple(infos))
+            info = NodeInfo.build(node, by_node[node.metadata.name])
+            infos.append(attrs.evolve(info, image_states=image_states(node, counts)))
+        return cls(
+            tuple(infos),
+            pvcs={f"{c.metadata.namespace}/{c.metadata.name}": c for c in pvcs},
+            pvs={v.metadata.name: v for v in pvs},
+        )
+
+    @functools.cached_property
+    def _index(self) -> dict[str, NodeInfo]:
+        return {info.name: info for info in self.nodes}
 
     def get(self, name: str) -> NodeInfo | None:
         """The node info named ``name``, if any."""
-        for info in self.nodes:
-            if info.name == name:
-                return info
-        return None
+        return self._index.get(name)
+
+    @functools.cached_property
+    def have_pods_with_affinity(self) -> tuple[NodeInfo, ...]:
+        """Nodes holding a pod with pod (anti-)affinity terms (upstream's list of the same name)."""
+        return tuple(info for info in self.nodes if info.pods_with_affinity)
+
+    @functools.cached_property
+    def have_pods_with_required_anti_affinity(self) -> tuple[NodeInfo, ...]:
+        """Nodes holding a pod with required anti-affinity terms."""
+        return tuple(info for info in self.nodes if info.pods_with_required_anti_affinity)
+
+    def with_node(self, info: NodeInfo) -> Snapshot:
+        """This snapshot with the node of the same name replaced by ``info`` (preemption's
+        what-if: a node without its victims)."""
+        nodes = tuple(info if n.name == info.name else n for n in self.nodes)
+        return attrs.evolve(self, nodes=nodes)
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+
+def image_counts(nodes: Iterable[Node]) -> dict[str, int]:
+    """On how many of ``nodes`` each (normalized) image name is present."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        for name in node_images(node):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def node_images(node: Node) -> dict[str, int]:
+    """The node's images by normalized name, with their sizes."""
+    here: dict[str, int] = {}
+    for image in node.status.images:
+        for image_name in image.names:
+            here[normalized_image_name(image_name)] = image.size_bytes
+    return here
+
+
+def image_states(node: Node, counts: Mapping[str, int]) -> dict[str, ImageState]:
+    """``node``'s images with their sizes and cluster-wide spread from ``counts``."""
+    return {i: ImageState(size, counts.get(i, 1)) for i, size in node_images(node).items()}
