@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kube_actors.scheduler.cache import CacheError, SchedulerCache
+from kube_actors.scheduler.cycle import Framework, ScheduleResult
 from kube_actors.scheduler.explain import (
     Explanation,
     NodeExplanation,
@@ -62,6 +64,10 @@ from kube_actors.scheduler.queue import (
 )
 
 __all__ = [
+    "CacheError",
+    "Framework",
+    "ScheduleResult",
+    "SchedulerCache",
     "ClusterEvent",
     "QueueClosed",
     "QueueCounts",

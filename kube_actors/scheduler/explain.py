@@ -18,6 +18,7 @@ from kube_actors.scheduler.framework import (
     MAX_NODE_SCORE,
     MIN_NODE_SCORE,
     TOTAL_NODES_KEY,
+    Code,
     CycleState,
     FilterPlugin,
     PreFilterPlugin,
@@ -34,6 +35,7 @@ __all__ = [
     "PluginStatus",
     "ScoreResult",
     "explain",
+    "fit_error_message",
     "num_feasible_nodes_to_find",
     "select_host",
 ]
@@ -172,37 +174,46 @@ def _describe(status: Status) -> str:
 
 
 def select_host(totals: Iterable[tuple[str, int]], rng: random.Random) -> str | None:
-    """Upstream's ``selectHost``: the top total, ties broken by reservoir sampling with ``rng``.
+    """The node with the top total; ties are broken uniformly with one draw from ``rng``.
+
+    Upstream's ``selectHost`` samples the ties as it streams over the nodes; drawing once
+    among the tied nodes (in node order) is the same uniform choice and what the scheduler's
+    cycle does, so ``explain`` and the scheduler pick the same node from the same rng state.
 
     >>> select_host([("a", 5), ("b", 9), ("c", 9)], random.Random(0)) in ("b", "c")
     True
     """
-    selected: str | None = None
+    ties: list[str] = []
     best = 0
-    ties = 0
     for name, total in totals:
-        if selected is None or total > best:
-            selected, best, ties = name, total, 1
+        if not ties or total > best:
+            ties, best = [name], total
         elif total == best:
-            ties += 1
-            if rng.randrange(ties) == 0:
-                selected = name
-    return selected
+            ties.append(name)
+    if not ties:
+        return None
+    return ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
 
 
-def _fit_error(num_nodes: int, nodes: Iterable[NodeExplanation], extra: Status | None) -> str:
+def fit_error_message(num_nodes: int, statuses: Iterable[Status]) -> str:
+    """Upstream's ``FitError`` message from each node's first rejecting status.
+
+    >>> fit_error_message(3, [Status.unschedulable("Insufficient cpu")] * 2 + [Status()])
+    '0/3 nodes are available: 2 Insufficient cpu.'
+    """
     counts: dict[str, int] = {}
-    if extra is not None:
-        for reason in extra.reasons:
-            counts[reason] = num_nodes
-    else:
-        for node in nodes:
-            failure = node.failure
-            for reason in failure.reasons if failure else ():
-                counts[reason] = counts.get(reason, 0) + 1
+    for status in statuses:
+        for reason in status.reasons if status.is_rejected or status.code is Code.ERROR else ():
+            counts[reason] = counts.get(reason, 0) + 1
     # Upstream formats "count reason" and sorts those strings.
     histogram = sorted(f"{count} {reason}" for reason, count in counts.items())
     return f"0/{num_nodes} nodes are available: {', '.join(histogram)}."
+
+
+def _fit_error(num_nodes: int, nodes: Iterable[NodeExplanation], extra: Status | None) -> str:
+    if extra is not None:
+        return fit_error_message(num_nodes, [extra] * num_nodes)
+    return fit_error_message(num_nodes, (n.failure or Status() for n in nodes))
 
 
 def explain(

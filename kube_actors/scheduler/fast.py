@@ -8,28 +8,81 @@ clusters).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Protocol, runtime_checkable
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kube_actors.scheduler.framework import MAX_NODE_SCORE, Code
+from kube_actors.api import Pod
+from kube_actors.scheduler.framework import MAX_NODE_SCORE, Code, CycleState
 from kube_actors.scheduler.nodeinfo import Resource, Snapshot
 
 __all__ = [
+    "FilterAllPlugin",
     "IntArray",
+    "NodeStaticPlugin",
+    "NormalizeAllPlugin",
+    "ScoreAllPlugin",
     "NodeTable",
     "balanced_kernel",
     "fit_kernel",
     "least_allocated_kernel",
     "most_allocated_kernel",
+    "normalize_array",
 ]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _CORE = ("cpu", "memory", "ephemeral-storage")
+
+
+@runtime_checkable
+class FilterAllPlugin(Protocol):
+    """The vectorized Filter: every node of a table at once, a ``Code`` value per row.
+
+    Must agree with the plugin's per-node ``filter`` on every row (codes; reasons come from
+    the per-node form when a failure has to be explained).
+    """
+
+    def filter_all(self, state: CycleState, pod: Pod, table: NodeTable) -> IntArray:
+        """``Code`` values, one per row of ``table``."""
+        ...
+
+
+@runtime_checkable
+class ScoreAllPlugin(Protocol):
+    """The vectorized Score: raw scores of every row of a table, equal to ``score`` per node."""
+
+    def score_all(self, state: CycleState, pod: Pod, table: NodeTable) -> IntArray:
+        """Raw scores, one per row of ``table``."""
+        ...
+
+
+@runtime_checkable
+class NormalizeAllPlugin(Protocol):
+    """The vectorized NormalizeScore, equal to ``normalize_scores`` on the same values."""
+
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """Normalized scores (0..100) of ``scores``, same order."""
+        ...
+
+
+@runtime_checkable
+class NodeStaticPlugin(Protocol):
+    """A plugin whose Filter and Score depend only on the pod and the node *object*.
+
+    Not on the pods bound to a node, nor on other nodes (beyond the node count). The
+    scheduler then evaluates such a plugin once per node per distinct ``static_key`` and
+    reuses the answers until that node object changes, which makes per-node-only plugins as
+    cheap as vectorized ones on large clusters.
+    """
+
+    def static_key(self, pod: Pod) -> Hashable | None:
+        """What of ``pod`` the results depend on (hashable); ``None``: do not memoize."""
+        ...
 
 
 @attrs.frozen(eq=False)
@@ -77,6 +130,18 @@ class NodeTable:
     def __len__(self) -> int:
         return len(self.names)
 
+    def take(self, rows: IntArray) -> NodeTable:
+        """The sub-table of ``rows`` (in that order)."""
+        return NodeTable(
+            names=tuple(self.names[i] for i in rows.tolist()),
+            resources=self.resources,
+            allocatable=self.allocatable[rows],
+            requested=self.requested[rows],
+            non_zero_requested=self.non_zero_requested[rows],
+            pods=self.pods[rows],
+            allowed_pods=self.allowed_pods[rows],
+        )
+
     def column(self, name: str) -> int | None:
         """The column of resource ``name``, or ``None`` when no node has it."""
         try:
@@ -107,6 +172,15 @@ class NodeTable:
             else:
                 req[:, j] = pod_amount
         return req, alloc
+
+
+def normalize_array(scores: IntArray, *, reverse: bool = False) -> IntArray:
+    """:func:`~kube_actors.scheduler.framework.default_normalize_score` over an array."""
+    top = int(scores.max()) if len(scores) else 0
+    if top == 0:
+        return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, dtype=np.int64)
+    scaled: IntArray = MAX_NODE_SCORE * scores // top
+    return (MAX_NODE_SCORE - scaled) if reverse else scaled
 
 
 def fit_kernel(table: NodeTable, request: Resource) -> IntArray:

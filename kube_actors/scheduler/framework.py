@@ -17,6 +17,7 @@ from kube_actors.api import Pod
 from kube_actors.runtime import PluginRegistry
 
 if TYPE_CHECKING:
+    from kube_actors.client import Client
     from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
 
 __all__ = [
@@ -333,18 +334,18 @@ class PermitPlugin(Plugin, Protocol):
 
 @runtime_checkable
 class PreBindPlugin(Plugin, Protocol):
-    """Prepares the node before binding (for example attaches volumes)."""
+    """Prepares the node before binding (for example binds volumes) through the API."""
 
-    def pre_bind(self, state: CycleState, pod: Pod, node_name: str) -> Status:
+    async def pre_bind(self, client: Client, state: CycleState, pod: Pod, node_name: str) -> Status:
         """Prepare; a failure sends the pod back to the queue."""
         ...
 
 
 @runtime_checkable
 class BindPlugin(Plugin, Protocol):
-    """Writes the binding; ``SKIP`` hands it to the next binder."""
+    """Writes the binding through the API; ``SKIP`` hands it to the next binder."""
 
-    def bind(self, state: CycleState, pod: Pod, node_name: str) -> Status:
+    async def bind(self, client: Client, state: CycleState, pod: Pod, node_name: str) -> Status:
         """Bind ``pod`` to ``node_name``."""
         ...
 

@@ -383,6 +383,13 @@ class Snapshot:
     pvs: Mapping[str, PersistentVolume] = attrs.field(
         default=MappingProxyType({}), converter=_freeze_pvs
     )
+    #: Precomputed :attr:`have_pods_with_affinity` (the scheduler cache keeps it up to date);
+    #: ``None``: computed from ``nodes`` on first use.
+    affinity_nodes: tuple[NodeInfo, ...] | None = attrs.field(default=None, eq=False, repr=False)
+    #: Precomputed :attr:`have_pods_with_required_anti_affinity`, likewise.
+    anti_affinity_nodes: tuple[NodeInfo, ...] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -425,21 +432,32 @@ class Snapshot:
         """The node info named ``name``, if any."""
         return self._index.get(name)
 
-    @functools.cached_property
+    @property
     def have_pods_with_affinity(self) -> tuple[NodeInfo, ...]:
         """Nodes holding a pod with pod (anti-)affinity terms (upstream's list of the same name)."""
-        return tuple(info for info in self.nodes if info.pods_with_affinity)
+        if self.affinity_nodes is not None:
+            return self.affinity_nodes
+        return self._affinity_lists[0]
 
-    @functools.cached_property
+    @property
     def have_pods_with_required_anti_affinity(self) -> tuple[NodeInfo, ...]:
         """Nodes holding a pod with required anti-affinity terms."""
-        return tuple(info for info in self.nodes if info.pods_with_required_anti_affinity)
+        if self.anti_affinity_nodes is not None:
+            return self.anti_affinity_nodes
+        return self._affinity_lists[1]
+
+    @functools.cached_property
+    def _affinity_lists(self) -> tuple[tuple[NodeInfo, ...], tuple[NodeInfo, ...]]:
+        return (
+            tuple(info for info in self.nodes if info.pods_with_affinity),
+            tuple(info for info in self.nodes if info.pods_with_required_anti_affinity),
+        )
 
     def with_node(self, info: NodeInfo) -> Snapshot:
         """This snapshot with the node of the same name replaced by ``info`` (preemption's
         what-if: a node without its victims)."""
         nodes = tuple(info if n.name == info.name else n for n in self.nodes)
-        return attrs.evolve(self, nodes=nodes)
+        return Snapshot(nodes, self.pvcs, self.pvs)
 
     def __len__(self) -> int:
         return len(self.nodes)

@@ -3,7 +3,7 @@ image locality."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from kube_actors.api import (
@@ -13,6 +13,7 @@ from kube_actors.api import (
     Toleration,
     node_selector_requirements_match,
 )
+from kube_actors.scheduler.fast import IntArray, normalize_array
 from kube_actors.scheduler.framework import (
     MAX_NODE_SCORE,
     TOTAL_NODES_KEY,
@@ -118,6 +119,10 @@ class NodeUnschedulable(_Named):
             return Status.unresolvable("node(s) were unschedulable", plugin=self.NAME)
         return Status.success()
 
+    def static_key(self, pod: Pod) -> Hashable:
+        """Only the tolerations matter (and the node object)."""
+        return pod.spec.tolerations
+
 
 class NodeName(_Named):
     """Filter: a pod with ``spec.nodeName`` fits only that node."""
@@ -131,6 +136,10 @@ class NodeName(_Named):
                 "node(s) didn't match the requested node name", plugin=self.NAME
             )
         return Status.success()
+
+    def static_key(self, pod: Pod) -> Hashable:
+        """Only ``spec.nodeName`` matters (and the node object)."""
+        return pod.spec.node_name
 
 
 class TaintToleration(_Named):
@@ -165,6 +174,14 @@ class TaintToleration(_Named):
     ) -> dict[str, int]:
         """Reversed: ``100 - 100 * raw // max`` (all 100 when no node has such taints)."""
         return default_normalize_score(scores, reverse=True)
+
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """:meth:`normalize_scores` over an array."""
+        return normalize_array(scores, reverse=True)
+
+    def static_key(self, pod: Pod) -> Hashable:
+        """Only the tolerations matter (and the node's taints)."""
+        return pod.spec.tolerations
 
 
 def node_selector_term_matches(term: NodeSelectorTerm, node: NodeInfo) -> bool:
@@ -241,6 +258,17 @@ class NodeAffinity(_Named):
         """``100 * raw // max``."""
         return default_normalize_score(scores)
 
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """:meth:`normalize_scores` over an array."""
+        return normalize_array(scores)
+
+    def static_key(self, pod: Pod) -> Hashable:
+        """The node selector and node affinity (and the node's labels and name)."""
+        return (
+            pod.spec.node_selector,
+            pod.spec.affinity.node_affinity if pod.spec.affinity else None,
+        )
+
 
 _PORTS_KEY = "PreFilterNodePorts"
 
@@ -305,3 +333,11 @@ class ImageLocality(_Named):
     ) -> dict[str, int]:
         """Already 0..100: unchanged."""
         return dict(scores)
+
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """Already 0..100: unchanged."""
+        return scores
+
+    def static_key(self, pod: Pod) -> Hashable:
+        """The container images (and the node's images, their spread and the node count)."""
+        return tuple(c.image for c in (*pod.spec.init_containers, *pod.spec.containers))

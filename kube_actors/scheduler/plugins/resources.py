@@ -262,6 +262,10 @@ class NodeResourcesFit:
         """Already 0..100: unchanged."""
         return dict(scores)
 
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """Already 0..100: unchanged."""
+        return scores
+
 
 def fit_status(request: Resource, node: NodeInfo) -> Status:
     """The NodeResourcesFit filter result for a pod requesting ``request`` on ``node``."""
@@ -344,3 +348,7 @@ class BalancedAllocation:
     ) -> dict[str, int]:
         """Already 0..100: unchanged."""
         return dict(scores)
+
+    def normalize_all(self, state: CycleState, pod: Pod, scores: IntArray) -> IntArray:
+        """Already 0..100: unchanged."""
+        return scores

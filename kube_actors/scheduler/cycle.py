@@ -1,0 +1,461 @@
+"""The scheduling cycle over the scheduler cache: filter, score and select, fast.
+
+:class:`Framework` runs one profile's plugins for one pod against a
+:class:`~kube_actors.scheduler.cache.SchedulerCache`, the way kube-scheduler's
+``schedulePod`` does: PreFilter, the nominated node first, Filter until enough feasible nodes
+are found (``percentageOfNodesToScore``, starting where the previous cycle stopped), PostFilter
+when none fits, PreScore, Score, NormalizeScore, and a seeded random pick among the top scores.
+
+Every plugin can be evaluated in three ways, and the cycle picks the cheapest it offers:
+
+- vectorized (``filter_all`` / ``score_all`` / ``normalize_all``) over the cache's node table;
+- node-static (``static_key``): evaluated per node once per distinct key and memoized until
+  the node object changes;
+- per node, the form every plugin has.
+
+All three give the same answers (``tests/scheduler/test_cycle.py`` checks the cycle against
+:func:`~kube_actors.scheduler.explain.explain`, which uses only the per-node form).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
+
+import attrs
+import numpy as np
+
+from kube_actors.api import Pod
+from kube_actors.scheduler.cache import SchedulerCache
+from kube_actors.scheduler.explain import fit_error_message, num_feasible_nodes_to_find
+from kube_actors.scheduler.fast import (
+    FilterAllPlugin,
+    IntArray,
+    NodeStaticPlugin,
+    NodeTable,
+    NormalizeAllPlugin,
+    ScoreAllPlugin,
+)
+from kube_actors.scheduler.framework import (
+    MAX_NODE_SCORE,
+    MIN_NODE_SCORE,
+    TOTAL_NODES_KEY,
+    Code,
+    CycleState,
+    FilterPlugin,
+    Plugin,
+    PostFilterPlugin,
+    PostFilterResult,
+    PreFilterPlugin,
+    PreScorePlugin,
+    ScorePlugin,
+    Status,
+)
+from kube_actors.scheduler.handle import SnapshotHandle
+from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
+from kube_actors.scheduler.profile import Profile
+
+__all__ = ["Framework", "ScheduleResult"]
+
+_SUCCESS = int(Code.SUCCESS)
+_MEMO_SIZE = 256
+
+
+@attrs.frozen
+class ScheduleResult:
+    """The outcome of one scheduling cycle for one pod."""
+
+    #: The selected node, or ``None`` when the pod does not fit anywhere.
+    node: str | None
+    #: The cycle state the plugins wrote (Reserve, Permit and binding read it).
+    state: CycleState = attrs.field(eq=False, repr=False)
+    #: How many nodes were examined and how many of them were feasible.
+    evaluated: int = 0
+    feasible: int = 0
+    #: ``UNSCHEDULABLE``/``UNSCHEDULABLE_AND_UNRESOLVABLE``/``ERROR`` when ``node`` is ``None``.
+    code: Code = Code.SUCCESS
+    #: Upstream's FailedScheduling message (``0/5 nodes are available: ...``).
+    message: str = ""
+    #: The plugins that rejected the pod (what the queue waits for events of).
+    unschedulable_plugins: frozenset[str] = frozenset()
+    #: The PostFilter (preemption) proposal, if any.
+    post_filter: PostFilterResult | None = None
+
+
+@attrs.frozen
+class _Plugins:
+    pre_filter: tuple[PreFilterPlugin, ...]
+    filter: tuple[FilterPlugin, ...]
+    post_filter: tuple[PostFilterPlugin, ...]
+    pre_score: tuple[PreScorePlugin, ...]
+    score: tuple[tuple[ScorePlugin, int], ...]
+
+
+class Framework:
+    """One profile's scheduling cycle over a cache (see the module docstring)."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        cache: SchedulerCache,
+        rng: random.Random,
+        *,
+        percentage_of_nodes_to_score: int | None = None,
+    ) -> None:
+        self.profile = profile
+        self.cache = cache
+        self.rng = rng
+        self.percentage = (
+            profile.percentage_of_nodes_to_score
+            if profile.percentage_of_nodes_to_score is not None
+            else percentage_of_nodes_to_score
+        )
+        self._plugins = _Plugins(
+            pre_filter=tuple(_typed(profile.at("preFilter"), PreFilterPlugin)),
+            filter=tuple(_typed(profile.at("filter"), FilterPlugin)),
+            post_filter=tuple(_typed(profile.at("postFilter"), PostFilterPlugin)),
+            pre_score=tuple(_typed(profile.at("preScore"), PreScorePlugin)),
+            score=tuple(
+                (p, profile.weight(p.name)) for p in _typed(profile.at("score"), ScorePlugin)
+            ),
+        )
+        self._vector_filter = {
+            p.name for p in self._plugins.filter if isinstance(p, FilterAllPlugin)
+        }
+        self._static = {
+            p.name
+            for p in (*self._plugins.filter, *(s for s, _ in self._plugins.score))
+            if isinstance(p, NodeStaticPlugin)
+        }
+        self._vector_score = {
+            p.name for p, _ in self._plugins.score if isinstance(p, ScoreAllPlugin)
+        }
+        self._vector_normalize = {
+            p.name for p, _ in self._plugins.score if isinstance(p, NormalizeAllPlugin)
+        }
+        # (plugin, "filter"/"score", key) -> (layout, node versions, values)
+        self._memo: OrderedDict[tuple[str, str, Hashable], tuple[int, IntArray, IntArray]] = (
+            OrderedDict()
+        )
+        self._next_start = 0
+
+    # --- the cycle ------------------------------------------------------------------------
+
+    def schedule(self, pod: Pod) -> ScheduleResult:
+        """Run one scheduling cycle for ``pod``; the cache is not changed."""
+        cache = self.cache
+        n = len(cache)
+        state = CycleState()
+        state.write(TOTAL_NODES_KEY, n)
+        if n == 0:
+            return ScheduleResult(
+                None,
+                state,
+                code=Code.UNSCHEDULABLE,
+                message="0/0 nodes are available: no nodes available to schedule pods.",
+            )
+        snapshot = cache.snapshot()
+        skipped: set[str] = set()
+        for plugin in self._plugins.pre_filter:
+            status = plugin.pre_filter(state, pod, snapshot)
+            if status.is_skip:
+                skipped.add(plugin.name)
+            elif not status.is_success:
+                status = status.with_plugin(plugin.name)
+                return self._failed(pod, state, snapshot, None, skipped, pre_filter=status)
+
+        nominated = pod.status.nominated_node_name
+        if nominated:
+            info = cache.get(nominated)
+            if info is not None and self._node_status(state, pod, info, skipped).is_success:
+                # Upstream: a pod fitting its nominated node goes there without scoring.
+                return ScheduleResult(nominated, state, evaluated=1, feasible=1)
+
+        table = cache.table()
+        mask = self._vector_mask(state, pod, table, snapshot, skipped)
+        dynamic = self._dynamic_plugins(pod, skipped)
+        rows, processed = self._find_feasible(state, pod, snapshot, mask, dynamic)
+        if len(rows) == 0:
+            self._next_start = 0
+            return self._failed(pod, state, snapshot, mask, skipped)
+        self._next_start = (self._next_start + processed) % n
+        if len(rows) == 1:
+            return ScheduleResult(
+                snapshot.nodes[int(rows[0])].name, state, evaluated=processed, feasible=1
+            )
+        totals = self._scores(state, pod, snapshot, table, rows)
+        best = int(totals.max())
+        ties = np.flatnonzero(totals == best)
+        pick = int(ties[0]) if len(ties) == 1 else int(ties[self.rng.randrange(len(ties))])
+        return ScheduleResult(
+            snapshot.nodes[int(rows[pick])].name, state, evaluated=processed, feasible=len(rows)
+        )
+
+    def handle(self) -> SnapshotHandle:
+        """A framework handle over the cache's current snapshot (for PostFilter plugins)."""
+        return SnapshotHandle(self.profile, self.cache.snapshot(), self.rng)
+
+    def evaluate_all(self, pod: Pod) -> tuple[tuple[str, ...], dict[str, int]]:
+        """Every feasible node and its total score, with no sampling (for tests and tools)."""
+        n = len(self.cache)
+        state = CycleState()
+        state.write(TOTAL_NODES_KEY, n)
+        snapshot = self.cache.snapshot()
+        skipped: set[str] = set()
+        for plugin in self._plugins.pre_filter:
+            status = plugin.pre_filter(state, pod, snapshot)
+            if status.is_skip:
+                skipped.add(plugin.name)
+            elif not status.is_success:
+                return (), {}
+        table = self.cache.table()
+        mask = self._vector_mask(state, pod, table, snapshot, skipped)
+        dynamic = self._dynamic_plugins(pod, skipped)
+        keep = [
+            r
+            for r in np.flatnonzero(mask).tolist()
+            if _passes(dynamic, state, pod, snapshot.nodes[r])
+        ]
+        rows = np.array(keep, dtype=np.int64)
+        names = tuple(snapshot.nodes[r].name for r in keep)
+        if len(keep) <= 1:
+            return names, {}
+        totals = self._scores(state, pod, snapshot, table, rows)
+        return names, dict(zip(names, totals.tolist(), strict=True))
+
+    # --- filtering ------------------------------------------------------------------------
+
+    def _vector_mask(
+        self,
+        state: CycleState,
+        pod: Pod,
+        table: NodeTable,
+        snapshot: Snapshot,
+        skipped: set[str],
+    ) -> np.ndarray:
+        mask = np.ones(len(table), dtype=np.bool_)
+        for plugin in self._plugins.filter:
+            name = plugin.name
+            if name in skipped:
+                continue
+            if name in self._vector_filter:
+                assert isinstance(plugin, FilterAllPlugin)
+                mask &= plugin.filter_all(state, pod, table) == _SUCCESS
+            elif name in self._static:
+                codes = self._static_values(state, pod, snapshot, plugin, "filter")
+                if codes is not None:
+                    mask &= codes == _SUCCESS
+        return mask
+
+    def _static_values(
+        self, state: CycleState, pod: Pod, snapshot: Snapshot, plugin: Plugin, kind: str
+    ) -> IntArray | None:
+        assert isinstance(plugin, NodeStaticPlugin)
+        key = plugin.static_key(pod)
+        if key is None:
+            return None
+        memo_key = (plugin.name, kind, key)
+        versions = self.cache.node_versions()
+        layout = self.cache.layout
+        entry = self._memo.get(memo_key)
+        if entry is not None and entry[0] == layout:
+            _, seen, values = entry
+            stale = np.flatnonzero(seen != versions)
+            self._memo.move_to_end(memo_key)
+        else:
+            seen = versions.copy()
+            values = np.zeros(len(versions), dtype=np.int64)
+            stale = np.arange(len(versions))
+        if len(stale):
+            for row in stale.tolist():
+                info = snapshot.nodes[row]
+                if kind == "filter":
+                    assert isinstance(plugin, FilterPlugin)
+                    values[row] = int(plugin.filter(state, pod, info).code)
+                else:
+                    assert isinstance(plugin, ScorePlugin)
+                    values[row] = plugin.score(state, pod, info)
+                seen[row] = versions[row]
+            self._memo[memo_key] = (layout, seen, values)
+            if len(self._memo) > _MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return values
+
+    def _dynamic_plugins(self, pod: Pod, skipped: set[str]) -> tuple[FilterPlugin, ...]:
+        """The filters the vector mask does not cover for ``pod``, in order."""
+        out: list[FilterPlugin] = []
+        for plugin in self._plugins.filter:
+            name = plugin.name
+            if name in skipped or name in self._vector_filter:
+                continue
+            if (
+                name in self._static
+                and isinstance(plugin, NodeStaticPlugin)
+                and plugin.static_key(pod) is not None
+            ):
+                continue
+            out.append(plugin)
+        return tuple(out)
+
+    def _node_status(
+        self, state: CycleState, pod: Pod, info: NodeInfo, skipped: set[str]
+    ) -> Status:
+        """Every (non-skipped) filter on one node, in order: the first rejection."""
+        for plugin in self._plugins.filter:
+            if plugin.name in skipped:
+                continue
+            status = plugin.filter(state, pod, info)
+            if not status.is_success:
+                return status.with_plugin(plugin.name)
+        return Status.success()
+
+    def _find_feasible(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        mask: np.ndarray,
+        dynamic: Sequence[FilterPlugin],
+    ) -> tuple[IntArray, int]:
+        """Feasible rows in round-robin order from the last stop, and how many were examined."""
+        n = len(mask)
+        want = num_feasible_nodes_to_find(n, self.percentage)
+        start = self._next_start % n
+        order = np.concatenate((np.arange(start, n), np.arange(0, start)))
+        positions = np.flatnonzero(mask[order])
+        if not dynamic:
+            chosen = positions[:want]
+            processed = int(chosen[-1]) + 1 if len(chosen) == want else n
+            return order[chosen], processed
+        found: list[int] = []
+        processed = n
+        for pos in positions.tolist():
+            row = int(order[pos])
+            if _passes(dynamic, state, pod, snapshot.nodes[row]):
+                found.append(row)
+                if len(found) == want:
+                    processed = pos + 1
+                    break
+        return np.array(found, dtype=np.int64), processed
+
+    # --- failure --------------------------------------------------------------------------
+
+    def _failed(
+        self,
+        pod: Pod,
+        state: CycleState,
+        snapshot: Snapshot,
+        mask: np.ndarray | None,
+        skipped: set[str],
+        *,
+        pre_filter: Status | None = None,
+    ) -> ScheduleResult:
+        n = len(snapshot)
+        statuses: dict[str, Status] = {}
+        if pre_filter is not None:
+            # Upstream: a PreFilter rejection applies to every node.
+            statuses = dict.fromkeys((info.name for info in snapshot.nodes), pre_filter)
+            plugins = frozenset({pre_filter.plugin})
+        else:
+            plugins_seen: set[str] = set()
+            for info in snapshot.nodes:
+                status = self._node_status(state, pod, info, skipped)
+                statuses[info.name] = status
+                if status.plugin:
+                    plugins_seen.add(status.plugin)
+            plugins = frozenset(plugins_seen)
+        message = fit_error_message(n, statuses.values())
+        code = (
+            Code.UNSCHEDULABLE_AND_UNRESOLVABLE
+            if all(s.code is Code.UNSCHEDULABLE_AND_UNRESOLVABLE for s in statuses.values())
+            else Code.UNSCHEDULABLE
+        )
+        if any(s.code is Code.ERROR for s in statuses.values()):
+            code = Code.ERROR
+        result: PostFilterResult | None = None
+        if code is not Code.ERROR and self._plugins.post_filter:
+            handle = SnapshotHandle(self.profile, snapshot, self.rng)
+            post_messages: list[str] = []
+            for plugin in self._plugins.post_filter:
+                proposal, post = plugin.post_filter(state, pod, statuses, handle)
+                if post.is_success and proposal is not None:
+                    result = proposal
+                    break
+                if post.message:
+                    post_messages.append(post.message)
+            if result is None and post_messages:
+                message = f"{message} preemption: {' '.join(post_messages)}"
+        return ScheduleResult(
+            None,
+            state,
+            evaluated=n,
+            code=code,
+            message=message,
+            unschedulable_plugins=plugins,
+            post_filter=result,
+        )
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def _scores(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        table: NodeTable,
+        rows: IntArray,
+    ) -> IntArray:
+        infos: Sequence[NodeInfo] = [snapshot.nodes[r] for r in rows.tolist()]
+        skipped: set[str] = set()
+        for pre in self._plugins.pre_score:
+            if pre.pre_score(state, pod, infos).is_skip:
+                skipped.add(pre.name)
+        totals = np.zeros(len(rows), dtype=np.int64)
+        sub: NodeTable | None = None
+        for plugin, weight in self._plugins.score:
+            name = plugin.name
+            if name in skipped:
+                continue
+            raw: IntArray | None = None
+            if name in self._vector_score:
+                assert isinstance(plugin, ScoreAllPlugin)
+                sub = sub if sub is not None else table.take(rows)
+                raw = plugin.score_all(state, pod, sub)
+            elif name in self._static:
+                full = self._static_values(state, pod, snapshot, plugin, "score")
+                raw = full[rows] if full is not None else None
+            if raw is None:
+                raw = np.array([plugin.score(state, pod, info) for info in infos], dtype=np.int64)
+            if name in self._vector_normalize:
+                assert isinstance(plugin, NormalizeAllPlugin)
+                normalized = plugin.normalize_all(state, pod, raw)
+            else:
+                names = [info.name for info in infos]
+                by_name = plugin.normalize_scores(
+                    state, pod, dict(zip(names, raw.tolist(), strict=True))
+                )
+                normalized = np.array([by_name[x] for x in names], dtype=np.int64)
+            if len(normalized) and (
+                int(normalized.min()) < MIN_NODE_SCORE or int(normalized.max()) > MAX_NODE_SCORE
+            ):
+                raise ValueError(f"{name} normalized a score outside 0..100")
+            totals += normalized * weight
+        return totals
+
+
+def _passes(plugins: Sequence[FilterPlugin], state: CycleState, pod: Pod, info: NodeInfo) -> bool:
+    return all(plugin.filter(state, pod, info).is_success for plugin in plugins)
+
+
+def _typed(plugins: Sequence[Plugin], protocol: type) -> list:  # type: ignore[type-arg]
+    return [p for p in plugins if isinstance(p, protocol)]
+
+
+def statuses_by_plugin(statuses: Mapping[str, Status]) -> dict[str, int]:
+    """How many nodes each plugin rejected (diagnostics)."""
+    out: dict[str, int] = {}
+    for status in statuses.values():
+        if status.plugin:
+            out[status.plugin] = out.get(status.plugin, 0) + 1
+    return out

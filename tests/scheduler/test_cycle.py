@@ -1,0 +1,195 @@
+"""The scheduling cycle over the cache agrees with explain(); sampling, round robin, memo."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kube_actors.api import (
+    Affinity,
+    NodeAffinity,
+    NodeSelector,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PreferredSchedulingTerm,
+    Toleration,
+    replace,
+)
+from kube_actors.scheduler import Code, SchedulerCache, default_profile, explain
+from kube_actors.scheduler.cycle import Framework
+from tests.scheduler.builders import container, node, pod
+
+ZONES = ("a", "b", "c")
+IMAGES = (("img:1", 500 * 2**20), ("img:2", 900 * 2**20))
+
+
+def random_node(rng: random.Random, i: int):
+    taints = []
+    if rng.random() < 0.2:
+        taints.append(("dedicated", rng.choice(["x", "y"]), "NoSchedule"))
+    if rng.random() < 0.3:
+        taints.append(("soft", "", "PreferNoSchedule"))
+    images = [im for im in IMAGES if rng.random() < 0.4]
+    return node(
+        f"n{i:03d}",
+        rng.choice(["1", "2", "4", "8"]),
+        rng.choice(["2Gi", "8Gi", "32Gi"]),
+        rng.choice([3, 10, 110]),
+        labels={"zone": rng.choice(ZONES), "kubernetes.io/hostname": f"n{i:03d}"},
+        taints=taints,
+        unschedulable=rng.random() < 0.05,
+        images=images,
+    )
+
+
+def random_pod(rng: random.Random, name: str, node_name: str = ""):
+    cpu = rng.choice([None, "100m", "500m", "1", "3"])
+    memory = rng.choice([None, "128Mi", "1Gi", "6Gi"])
+    image = rng.choice(["img:1", "img:2", "other:3"])
+    ports = [(8080, "", "TCP")] if rng.random() < 0.1 else []
+    spec: dict = {}
+    if rng.random() < 0.3:
+        spec["tolerations"] = (Toleration(key="dedicated", operator="Exists"),)
+    if rng.random() < 0.3:
+        spec["node_selector"] = {"zone": rng.choice(ZONES)}
+    if rng.random() < 0.3:
+        term = NodeSelectorTerm(
+            match_expressions=(
+                NodeSelectorRequirement(key="zone", operator="In", values=(rng.choice(ZONES),)),
+            )
+        )
+        spec["affinity"] = Affinity(
+            node_affinity=NodeAffinity(
+                preferred_during_scheduling_ignored_during_execution=(
+                    PreferredSchedulingTerm(weight=rng.randint(1, 100), preference=term),
+                ),
+                required_during_scheduling_ignored_during_execution=(
+                    NodeSelector(node_selector_terms=(term,)) if rng.random() < 0.3 else None
+                ),
+            )
+        )
+    c = container(cpu=cpu, memory=memory, image=image, ports=ports)
+    return pod(name, containers=[c], node_name=node_name, **spec)
+
+
+def cluster(seed: int):
+    rng = random.Random(seed)
+    nodes = [random_node(rng, i) for i in range(rng.randint(3, 40))]
+    bound = [
+        random_pod(rng, f"b{j}", rng.choice(nodes).metadata.name) for j in range(rng.randint(0, 60))
+    ]
+    incoming = [random_pod(rng, f"p{k}") for k in range(8)]
+    return nodes, bound, incoming
+
+
+def cache_of(nodes, pods) -> SchedulerCache:
+    cache = SchedulerCache()
+    for n in nodes:
+        cache.add_node(n)
+    for p in pods:
+        cache.add_pod(p)
+    return cache
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_cycle_matches_explain(seed: int) -> None:
+    nodes, bound, incoming = cluster(seed)
+    profile = default_profile()
+    framework = Framework(profile, cache_of(nodes, bound), random.Random(0))
+    for p in incoming:
+        want = explain(p, nodes, bound, profile=profile)
+        feasible, totals = framework.evaluate_all(p)
+        assert feasible == want.feasible, p.metadata.name
+        if len(feasible) > 1:
+            assert totals == {n: want.nodes[n].total for n in feasible}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_schedule_selects_a_top_scoring_feasible_node(seed: int) -> None:
+    nodes, bound, incoming = cluster(100 + seed)
+    profile = default_profile()
+    framework = Framework(profile, cache_of(nodes, bound), random.Random(seed))
+    for p in incoming:
+        result = framework.schedule(p)
+        want = explain(p, nodes, bound, profile=profile)
+        if not want.feasible:
+            assert result.node is None
+            assert result.message == want.message
+            assert result.code in (Code.UNSCHEDULABLE, Code.UNSCHEDULABLE_AND_UNRESOLVABLE)
+            continue
+        assert result.node in want.feasible
+        if len(want.feasible) > 1:
+            best = max(want.nodes[n].total for n in want.feasible)
+            assert want.nodes[result.node].total == best
+
+
+def test_memo_follows_node_changes() -> None:
+    nodes = [node(f"n{i}", labels={"zone": "a"}) for i in range(5)]
+    cache = cache_of(nodes, [])
+    framework = Framework(default_profile(), cache, random.Random(0))
+    wanted = pod("p", "100m", node_selector={"zone": "b"})
+    assert framework.schedule(wanted).node is None
+    # Relabel one node: only that row is re-evaluated, and the pod now fits there.
+    cache.update_node(replace(nodes[3], metadata=replace(nodes[3].metadata, labels={"zone": "b"})))
+    assert framework.schedule(wanted).node == "n3"
+    cache.update_node(node("n3", labels={"zone": "a"}, taints=[("t", "", "NoSchedule")]))
+    result = framework.schedule(wanted)
+    assert result.node is None
+    # TaintToleration runs before NodeAffinity: n3's first failure is now its taint.
+    assert result.message == (
+        "0/5 nodes are available: 1 node(s) had untolerated taint {t: }, "
+        "4 node(s) didn't match Pod's node affinity/selector."
+    )
+
+
+def test_sampling_and_round_robin() -> None:
+    nodes = [node(f"n{i:03d}") for i in range(300)]
+    cache = cache_of(nodes, [])
+    framework = Framework(default_profile(), cache, random.Random(0))
+    # 300 nodes: 50 - 300 // 125 = 48% -> 144 nodes are enough.
+    first = framework.schedule(pod("a", "100m"))
+    assert (first.evaluated, first.feasible) == (144, 144)
+    second = framework.schedule(pod("b", "100m"))
+    # The next search starts where the last stopped: 144, and wraps round.
+    assert (second.evaluated, second.feasible) == (144, 144)
+    assert int(first.node[1:]) < 144 <= int(second.node[1:]) < 288
+
+
+def test_sampling_counts_infeasible_nodes_examined() -> None:
+    nodes = [
+        node(f"n{i:03d}", taints=[("t", "", "NoSchedule")] if i % 2 else []) for i in range(300)
+    ]
+    framework = Framework(default_profile(), cache_of(nodes, []), random.Random(0))
+    result = framework.schedule(pod("a", "100m"))
+    assert result.feasible == 144
+    assert result.evaluated == 287  # the 144th untainted node is n286
+    assert int(result.node[1:]) % 2 == 0
+
+
+def test_assumed_pod_is_seen_by_the_next_cycle() -> None:
+    cache = cache_of([node("small", cpu="1"), node("big", cpu="2")], [])
+    framework = Framework(default_profile(), cache, random.Random(0))
+    a = pod("a", "1500m")
+    first = framework.schedule(a)
+    assert first.node == "big"
+    cache.assume_pod(replace(a, spec=replace(a.spec, node_name="big")))
+    second = framework.schedule(pod("b", "1500m"))
+    assert second.node is None
+    assert second.message == "0/2 nodes are available: 2 Insufficient cpu."
+    assert second.unschedulable_plugins == {"NodeResourcesFit"}
+
+
+def test_nominated_node_is_tried_first() -> None:
+    nodes = [node("a", cpu="8"), node("b", cpu="1")]
+    framework = Framework(default_profile(), cache_of(nodes, []), random.Random(0))
+    p = pod("p", "500m")
+    p = replace(p, status=replace(p.status, nominated_node_name="b"))
+    assert framework.schedule(p).node == "b"  # LeastAllocated alone would pick a
+
+
+def test_no_nodes() -> None:
+    framework = Framework(default_profile(), SchedulerCache(), random.Random(0))
+    result = framework.schedule(pod("p"))
+    assert result.node is None
+    assert result.message.startswith("0/0 nodes are available")
