@@ -62,8 +62,18 @@ from kube_actors.scheduler.queue import (
     backoff_duration,
     pod_key,
 )
+from kube_actors.scheduler.scheduler import (
+    DEFAULT_PLUGIN_EVENTS,
+    Scheduler,
+    SchedulerStats,
+    WaitingPod,
+)
 
 __all__ = [
+    "DEFAULT_PLUGIN_EVENTS",
+    "Scheduler",
+    "SchedulerStats",
+    "WaitingPod",
     "CacheError",
     "Framework",
     "ScheduleResult",

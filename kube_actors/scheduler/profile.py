@@ -79,6 +79,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, int], ...] = (
     ("InterPodAffinity", 2),
     ("NodeResourcesBalancedAllocation", 1),
     ("ImageLocality", 1),
+    ("DefaultBinder", 0),
 )
 
 #: Upstream default plugins this package does not have yet.
@@ -88,7 +89,6 @@ MISSING_DEFAULT_PLUGINS: tuple[str, ...] = (
     "VolumeBinding",
     "VolumeZone",
     "DefaultPreemption",
-    "DefaultBinder",
 )
 
 

@@ -14,6 +14,7 @@ from kube_actors.scheduler.plugins.basic import (
     TaintToleration,
     tolerates,
 )
+from kube_actors.scheduler.plugins.binder import DefaultBinder
 from kube_actors.scheduler.plugins.interpod import InterPodAffinity
 from kube_actors.scheduler.plugins.resources import (
     BalancedAllocation,
@@ -24,6 +25,7 @@ from kube_actors.scheduler.plugins.topology import PodTopologySpread
 
 __all__ = [
     "BalancedAllocation",
+    "DefaultBinder",
     "ImageLocality",
     "InterPodAffinity",
     "NodeAffinity",
@@ -52,5 +54,6 @@ for _cls in (
     ImageLocality,
     PodTopologySpread,
     InterPodAffinity,
+    DefaultBinder,
 ):
     SCHEDULER_PLUGINS.register(_cls.NAME, _cls)
