@@ -75,6 +75,10 @@ DEFAULT_PLUGINS: tuple[tuple[str, int], ...] = (
     ("NodeAffinity", 2),
     ("NodePorts", 0),
     ("NodeResourcesFit", 1),
+    ("VolumeRestrictions", 0),
+    ("NodeVolumeLimits", 0),
+    ("VolumeBinding", 0),
+    ("VolumeZone", 0),
     ("PodTopologySpread", 2),
     ("InterPodAffinity", 2),
     ("NodeResourcesBalancedAllocation", 1),
@@ -84,10 +88,6 @@ DEFAULT_PLUGINS: tuple[tuple[str, int], ...] = (
 
 #: Upstream default plugins this package does not have yet.
 MISSING_DEFAULT_PLUGINS: tuple[str, ...] = (
-    "VolumeRestrictions",
-    "NodeVolumeLimits",
-    "VolumeBinding",
-    "VolumeZone",
     "DefaultPreemption",
 )
 

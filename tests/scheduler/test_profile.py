@@ -24,9 +24,14 @@ def test_default_profile_order_and_weights():
         "NodeAffinity",
         "NodePorts",
         "NodeResourcesFit",
+        "VolumeRestrictions",
+        "NodeVolumeLimits",
+        "VolumeBinding",
+        "VolumeZone",
         "PodTopologySpread",
         "InterPodAffinity",
     )
+    assert p.points["bind"] == ("DefaultBinder",)
     assert p.points["score"] == (
         "TaintToleration",
         "NodeAffinity",

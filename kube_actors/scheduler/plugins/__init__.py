@@ -22,6 +22,12 @@ from kube_actors.scheduler.plugins.resources import (
     ResourceSpec,
 )
 from kube_actors.scheduler.plugins.topology import PodTopologySpread
+from kube_actors.scheduler.plugins.volumes import (
+    NodeVolumeLimits,
+    VolumeBinding,
+    VolumeRestrictions,
+    VolumeZone,
+)
 
 __all__ = [
     "BalancedAllocation",
@@ -33,11 +39,15 @@ __all__ = [
     "NodePorts",
     "NodeResourcesFit",
     "NodeUnschedulable",
+    "NodeVolumeLimits",
     "PodTopologySpread",
     "PrioritySort",
     "ResourceSpec",
     "SchedulingGates",
     "TaintToleration",
+    "VolumeBinding",
+    "VolumeRestrictions",
+    "VolumeZone",
     "tolerates",
 ]
 
@@ -55,5 +65,9 @@ for _cls in (
     PodTopologySpread,
     InterPodAffinity,
     DefaultBinder,
+    VolumeRestrictions,
+    NodeVolumeLimits,
+    VolumeBinding,
+    VolumeZone,
 ):
     SCHEDULER_PLUGINS.register(_cls.NAME, _cls)
