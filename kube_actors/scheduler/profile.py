@@ -81,15 +81,14 @@ DEFAULT_PLUGINS: tuple[tuple[str, int], ...] = (
     ("VolumeZone", 0),
     ("PodTopologySpread", 2),
     ("InterPodAffinity", 2),
+    ("DefaultPreemption", 0),
     ("NodeResourcesBalancedAllocation", 1),
     ("ImageLocality", 1),
     ("DefaultBinder", 0),
 )
 
-#: Upstream default plugins this package does not have yet.
-MISSING_DEFAULT_PLUGINS: tuple[str, ...] = (
-    "DefaultPreemption",
-)
+#: Upstream default plugins this package does not have yet (none left).
+MISSING_DEFAULT_PLUGINS: tuple[str, ...] = ()
 
 
 class ConfigurationError(ValueError):

@@ -53,7 +53,8 @@ def test_default_profile_order_and_weights():
     assert p.points["preEnqueue"] == ("SchedulingGates",)
     assert p.points["queueSort"] == ("PrioritySort",)
     assert "PodTopologySpread" not in MISSING_DEFAULT_PLUGINS
-    assert "DefaultPreemption" in MISSING_DEFAULT_PLUGINS
+    assert MISSING_DEFAULT_PLUGINS == ()
+    assert p.points["postFilter"] == ("DefaultPreemption",)
 
 
 def test_disable_reweight_and_enable_per_point():

@@ -87,7 +87,8 @@ def test_unschedulable_pod_gets_event_condition_and_is_retried_on_node_add() -> 
         await sleep(1)
         message = (
             "0/2 nodes are available: 1 Insufficient cpu, "
-            "1 node(s) had untolerated taint {dedicated: db}."
+            "1 node(s) had untolerated taint {dedicated: db}. "
+            "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
         )
         [failed] = await events(client, "FailedScheduling")
         assert failed.type == "Warning"

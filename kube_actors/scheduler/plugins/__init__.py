@@ -16,6 +16,7 @@ from kube_actors.scheduler.plugins.basic import (
 )
 from kube_actors.scheduler.plugins.binder import DefaultBinder
 from kube_actors.scheduler.plugins.interpod import InterPodAffinity
+from kube_actors.scheduler.plugins.preemption import DefaultPreemption
 from kube_actors.scheduler.plugins.resources import (
     BalancedAllocation,
     NodeResourcesFit,
@@ -32,6 +33,7 @@ from kube_actors.scheduler.plugins.volumes import (
 __all__ = [
     "BalancedAllocation",
     "DefaultBinder",
+    "DefaultPreemption",
     "ImageLocality",
     "InterPodAffinity",
     "NodeAffinity",
@@ -65,6 +67,7 @@ for _cls in (
     PodTopologySpread,
     InterPodAffinity,
     DefaultBinder,
+    DefaultPreemption,
     VolumeRestrictions,
     NodeVolumeLimits,
     VolumeBinding,
