@@ -60,6 +60,8 @@ class SchedulerCache:
         self._nodes: dict[str, NodeInfo] = {}
         self._rows: dict[str, int] = {}
         self._names: list[str] = []
+        # Node infos in row order (what a snapshot copies).
+        self._infos: list[NodeInfo] = []
         self._resources: list[str] = list(_CORE)
         self._cap = 0
         self._alloc: IntArray = np.zeros((0, len(_CORE)), dtype=np.int64)
@@ -99,6 +101,7 @@ class SchedulerCache:
             info = info.with_pod(pod)
         self._rows[name] = len(self._names)
         self._names.append(name)
+        self._infos.append(info)
         self._ensure_capacity(len(self._names))
         self.layout += 1
         if node.status.images:
@@ -131,6 +134,7 @@ class SchedulerCache:
         self._names.remove(name)
         del self._rows[name]
         infos = [self._nodes[n] for n in self._names]
+        self._infos = list(infos)
         self._rows = {n: i for i, n in enumerate(self._names)}
         self._cap = 0
         self._ensure_capacity(len(self._names))
@@ -253,6 +257,12 @@ class SchedulerCache:
         """Pods in the cache (bound and assumed)."""
         return len(self._pods)
 
+    @property
+    def node_generation(self) -> int:
+        """Changes whenever any node object changes (the newest row version)."""
+        self._refresh_images()
+        return self._version_counter
+
     def node_versions(self) -> IntArray:
         """Each row's node version: changes whenever that row's node object changes."""
         self._refresh_images()
@@ -264,7 +274,7 @@ class SchedulerCache:
         if self._snapshot is None or self._snapshot_generation != self.generation:
             nodes = self._nodes
             self._snapshot = Snapshot(
-                tuple(nodes[n] for n in self._names),
+                tuple(self._infos),
                 self._pvcs,
                 self._pvs,
                 affinity_nodes=tuple(nodes[n] for n in self._names if n in self._affinity)
@@ -347,6 +357,7 @@ class SchedulerCache:
         if new:
             self._add_columns(new)
         i = self._rows[name]
+        self._infos[i] = info
         self._alloc[i] = self._vector(alloc)
         self._req[i] = self._vector(info.requested)
         self._nzreq[i] = self._vector(info.non_zero_requested)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from typing import cast, overload
 
 import attrs
 import numpy as np
@@ -41,14 +42,19 @@ from kube_actors.scheduler.framework import (
     MAX_NODE_SCORE,
     MIN_NODE_SCORE,
     TOTAL_NODES_KEY,
+    BindPlugin,
     Code,
     CycleState,
     FilterPlugin,
+    PermitPlugin,
     Plugin,
+    PostBindPlugin,
     PostFilterPlugin,
     PostFilterResult,
+    PreBindPlugin,
     PreFilterPlugin,
     PreScorePlugin,
+    ReservePlugin,
     ScorePlugin,
     Status,
 )
@@ -120,6 +126,18 @@ class Framework:
                 (p, profile.weight(p.name)) for p in _typed(profile.at("score"), ScorePlugin)
             ),
         )
+        #: The binding-cycle plugins, resolved once (protocol checks are slow per pod).
+        self.reserve: tuple[ReservePlugin, ...] = tuple(
+            _typed(profile.at("reserve"), ReservePlugin)
+        )
+        self.permit: tuple[PermitPlugin, ...] = tuple(_typed(profile.at("permit"), PermitPlugin))
+        self.pre_bind: tuple[PreBindPlugin, ...] = tuple(
+            _typed(profile.at("preBind"), PreBindPlugin)
+        )
+        self.bind: tuple[BindPlugin, ...] = tuple(_typed(profile.at("bind"), BindPlugin))
+        self.post_bind: tuple[PostBindPlugin, ...] = tuple(
+            _typed(profile.at("postBind"), PostBindPlugin)
+        )
         self._vector_filter = {
             p.name for p in self._plugins.filter if isinstance(p, FilterAllPlugin)
         }
@@ -134,8 +152,8 @@ class Framework:
         self._vector_normalize = {
             p.name for p, _ in self._plugins.score if isinstance(p, NormalizeAllPlugin)
         }
-        # (plugin, "filter"/"score", key) -> (layout, node versions, values)
-        self._memo: OrderedDict[tuple[str, str, Hashable], tuple[int, IntArray, IntArray]] = (
+        # (plugin, "filter"/"score", key) -> (layout, node generation, node versions, values)
+        self._memo: OrderedDict[tuple[str, str, Hashable], tuple[int, int, IntArray, IntArray]] = (
             OrderedDict()
         )
         self._next_start = 0
@@ -240,8 +258,7 @@ class Framework:
             if name in skipped:
                 continue
             if name in self._vector_filter:
-                assert isinstance(plugin, FilterAllPlugin)
-                mask &= plugin.filter_all(state, pod, table) == _SUCCESS
+                mask &= cast(FilterAllPlugin, plugin).filter_all(state, pod, table) == _SUCCESS
             elif name in self._static:
                 codes = self._static_values(state, pod, snapshot, plugin, "filter")
                 if codes is not None:
@@ -251,16 +268,18 @@ class Framework:
     def _static_values(
         self, state: CycleState, pod: Pod, snapshot: Snapshot, plugin: Plugin, kind: str
     ) -> IntArray | None:
-        assert isinstance(plugin, NodeStaticPlugin)
-        key = plugin.static_key(pod)
+        key = cast(NodeStaticPlugin, plugin).static_key(pod)
         if key is None:
             return None
         memo_key = (plugin.name, kind, key)
-        versions = self.cache.node_versions()
         layout = self.cache.layout
+        generation = self.cache.node_generation
         entry = self._memo.get(memo_key)
+        if entry is not None and entry[0] == layout and entry[1] == generation:
+            return entry[3]  # no node object changed since: the common case
+        versions = self.cache.node_versions()
         if entry is not None and entry[0] == layout:
-            _, seen, values = entry
+            _, _, seen, values = entry
             stale = np.flatnonzero(seen != versions)
             self._memo.move_to_end(memo_key)
         else:
@@ -268,18 +287,21 @@ class Framework:
             values = np.zeros(len(versions), dtype=np.int64)
             stale = np.arange(len(versions))
         if len(stale):
-            for row in stale.tolist():
-                info = snapshot.nodes[row]
-                if kind == "filter":
-                    assert isinstance(plugin, FilterPlugin)
-                    values[row] = int(plugin.filter(state, pod, info).code)
-                else:
-                    assert isinstance(plugin, ScorePlugin)
-                    values[row] = plugin.score(state, pod, info)
-                seen[row] = versions[row]
-            self._memo[memo_key] = (layout, seen, values)
-            if len(self._memo) > _MEMO_SIZE:
-                self._memo.popitem(last=False)
+            nodes = snapshot.nodes
+            rows = stale.tolist()
+            # Protocol isinstance checks are slow: bind the method once, outside the loop.
+            if kind == "filter":
+                check = cast(FilterPlugin, plugin).filter
+                for row in rows:
+                    values[row] = int(check(state, pod, nodes[row]).code)
+            else:
+                score = cast(ScorePlugin, plugin).score
+                for row in rows:
+                    values[row] = score(state, pod, nodes[row])
+            seen[stale] = versions[stale]
+        self._memo[memo_key] = (layout, generation, seen, values)
+        if len(self._memo) > _MEMO_SIZE:
+            self._memo.popitem(last=False)
         return values
 
     def _dynamic_plugins(self, pod: Pod, skipped: set[str]) -> tuple[FilterPlugin, ...]:
@@ -289,11 +311,7 @@ class Framework:
             name = plugin.name
             if name in skipped or name in self._vector_filter:
                 continue
-            if (
-                name in self._static
-                and isinstance(plugin, NodeStaticPlugin)
-                and plugin.static_key(pod) is not None
-            ):
+            if name in self._static and cast(NodeStaticPlugin, plugin).static_key(pod) is not None:
                 continue
             out.append(plugin)
         return tuple(out)
@@ -406,7 +424,7 @@ class Framework:
         table: NodeTable,
         rows: IntArray,
     ) -> IntArray:
-        infos: Sequence[NodeInfo] = [snapshot.nodes[r] for r in rows.tolist()]
+        infos: Sequence[NodeInfo] = _Rows(snapshot.nodes, rows)
         skipped: set[str] = set()
         for pre in self._plugins.pre_score:
             if pre.pre_score(state, pod, infos).is_skip:
@@ -419,17 +437,15 @@ class Framework:
                 continue
             raw: IntArray | None = None
             if name in self._vector_score:
-                assert isinstance(plugin, ScoreAllPlugin)
                 sub = sub if sub is not None else table.take(rows)
-                raw = plugin.score_all(state, pod, sub)
+                raw = cast(ScoreAllPlugin, plugin).score_all(state, pod, sub)
             elif name in self._static:
                 full = self._static_values(state, pod, snapshot, plugin, "score")
                 raw = full[rows] if full is not None else None
             if raw is None:
                 raw = np.array([plugin.score(state, pod, info) for info in infos], dtype=np.int64)
             if name in self._vector_normalize:
-                assert isinstance(plugin, NormalizeAllPlugin)
-                normalized = plugin.normalize_all(state, pod, raw)
+                normalized = cast(NormalizeAllPlugin, plugin).normalize_all(state, pod, raw)
             else:
                 names = [info.name for info in infos]
                 by_name = plugin.normalize_scores(
@@ -442,6 +458,32 @@ class Framework:
                 raise ValueError(f"{name} normalized a score outside 0..100")
             totals += normalized * weight
         return totals
+
+
+class _Rows(Sequence[NodeInfo]):
+    """The feasible nodes, by row, built only if a plugin walks them."""
+
+    __slots__ = ("_nodes", "_rows")
+
+    def __init__(self, nodes: tuple[NodeInfo, ...], rows: IntArray) -> None:
+        self._nodes = nodes
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> NodeInfo: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[NodeInfo]: ...
+    def __getitem__(self, index: int | slice) -> NodeInfo | Sequence[NodeInfo]:
+        if isinstance(index, slice):
+            return [self._nodes[r] for r in self._rows[index].tolist()]
+        return self._nodes[int(self._rows[index])]
+
+    def __iter__(self) -> Iterator[NodeInfo]:
+        nodes = self._nodes
+        return (nodes[r] for r in self._rows.tolist())
 
 
 def _passes(plugins: Sequence[FilterPlugin], state: CycleState, pod: Pod, info: NodeInfo) -> bool:

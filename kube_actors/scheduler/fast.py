@@ -8,6 +8,7 @@ clusters).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -128,12 +129,12 @@ class NodeTable:
         )
 
     def __len__(self) -> int:
-        return len(self.names)
+        return len(self.pods)
 
     def take(self, rows: IntArray) -> NodeTable:
         """The sub-table of ``rows`` (in that order)."""
         return NodeTable(
-            names=tuple(self.names[i] for i in rows.tolist()),
+            names=_pick(self.names, rows),
             resources=self.resources,
             allocatable=self.allocatable[rows],
             requested=self.requested[rows],
@@ -172,6 +173,15 @@ class NodeTable:
             else:
                 req[:, j] = pod_amount
         return req, alloc
+
+
+def _pick(names: tuple[str, ...], rows: IntArray) -> tuple[str, ...]:
+    indices = rows.tolist()
+    if len(indices) == 0:
+        return ()
+    if len(indices) == 1:
+        return (names[indices[0]],)
+    return tuple(operator.itemgetter(*indices)(names))
 
 
 def normalize_array(scores: IntArray, *, reverse: bool = False) -> IntArray:
@@ -239,6 +249,13 @@ def balanced_kernel(req: IntArray, alloc: IntArray) -> IntArray:
     """``balanced_score`` for every row, with the same float operations in the same order."""
     n, m = req.shape
     present = alloc != 0
+    if m == 2 and bool(present.all()):
+        # The common case (cpu and memory on every node): |f1 - f2| / 2, as below.
+        f = np.minimum(req / alloc, 1.0)
+        two: IntArray = np.trunc((1 - np.abs((f[:, 0] - f[:, 1]) / 2)) * MAX_NODE_SCORE).astype(
+            np.int64
+        )
+        return two
     safe = np.where(present, alloc, 1).astype(np.float64)
     fractions = np.minimum(req.astype(np.float64) / safe, 1.0)
     count = present.sum(axis=1)

@@ -20,6 +20,7 @@ from kube_actors.api import (
     Pod,
     Quantity,
 )
+from kube_actors.api._memo import IdentityMemo
 
 __all__ = [
     "DEFAULT_MEMORY_REQUEST",
@@ -160,6 +161,9 @@ def _is_sidecar(container: Container) -> bool:
     return container.restart_policy == "Always"
 
 
+_REQUESTS: IdentityMemo[Resource] = IdentityMemo(4096)
+
+
 def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
     """What ``pod`` asks of a node: max(sum of containers, largest init container) + overhead.
 
@@ -176,6 +180,16 @@ def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
     >>> pod_requests(pod).milli_cpu
     500
     """
+    # A function of the spec alone, and pods made from one template share their spec object.
+    spec = pod.spec
+    cached = _REQUESTS.get(spec, non_zero)
+    if cached is None:
+        cached = _pod_requests(pod, non_zero)
+        _REQUESTS.put(spec, cached, non_zero)
+    return cached
+
+
+def _pod_requests(pod: Pod, non_zero: bool) -> Resource:
     total = Resource()
     for container in pod.spec.containers:
         total = total + _container_requests(container, non_zero)

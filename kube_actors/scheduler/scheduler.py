@@ -67,13 +67,9 @@ from kube_actors.runtime import (
 from kube_actors.scheduler.cache import SchedulerCache
 from kube_actors.scheduler.cycle import Framework, ScheduleResult
 from kube_actors.scheduler.framework import (
-    BindPlugin,
     Code,
     CycleState,
     EnqueueExtensions,
-    PermitPlugin,
-    PostBindPlugin,
-    PreBindPlugin,
     ReservePlugin,
     Status,
 )
@@ -323,8 +319,7 @@ class Scheduler:
         self.cache.assume_pod(assumed)
         state = result.state
         reserved: list[ReservePlugin] = []
-        for plugin in framework.profile.at("reserve"):
-            assert isinstance(plugin, ReservePlugin)
+        for plugin in framework.reserve:
             status = plugin.reserve(state, assumed, node)
             reserved.append(plugin)
             if not status.is_success:
@@ -332,14 +327,13 @@ class Scheduler:
                 self._requeue_error(info, status.with_plugin(plugin.name))
                 return
         waiting_on: dict[str, float] = {}
-        for plugin in framework.profile.at("permit"):
-            assert isinstance(plugin, PermitPlugin)
-            status, timeout = plugin.permit(state, assumed, node)
+        for permit in framework.permit:
+            status, timeout = permit.permit(state, assumed, node)
             if status.code is Code.WAIT:
-                waiting_on[plugin.name] = timeout
+                waiting_on[permit.name] = timeout
             elif not status.is_success:
                 self._undo(framework, state, assumed, reserved)
-                self._requeue_error(info, status.with_plugin(plugin.name), rejected=True)
+                self._requeue_error(info, status.with_plugin(permit.name), rejected=True)
                 return
         waiting: WaitingPod | None = None
         if waiting_on:
@@ -363,8 +357,7 @@ class Scheduler:
             if b.waiting is not None:
                 status = await b.waiting.wait(b.permit_timeout)
             if status.is_success:
-                for plugin in b.framework.profile.at("preBind"):
-                    assert isinstance(plugin, PreBindPlugin)
+                for plugin in b.framework.pre_bind:
                     status = (
                         await plugin.pre_bind(self.client, b.state, b.pod, b.node)
                     ).with_plugin(plugin.name)
@@ -372,17 +365,15 @@ class Scheduler:
                         break
             if status.is_success:
                 status = Status.error("no bind plugin bound the pod")
-                for plugin in b.framework.profile.at("bind"):
-                    assert isinstance(plugin, BindPlugin)
-                    status = await plugin.bind(self.client, b.state, b.pod, b.node)
+                for binder in b.framework.bind:
+                    status = await binder.bind(self.client, b.state, b.pod, b.node)
                     if not status.is_skip:
-                        status = status.with_plugin(plugin.name)
+                        status = status.with_plugin(binder.name)
                         break
             if status.is_success:
                 self.cache.finish_binding(b.pod)
-                for plugin in b.framework.profile.at("postBind"):
-                    assert isinstance(plugin, PostBindPlugin)
-                    plugin.post_bind(b.state, b.pod, b.node)
+                for post in b.framework.post_bind:
+                    post.post_bind(b.state, b.pod, b.node)
                 self.stats.scheduled += 1
                 self.stats.latencies.append(now() - b.info.timestamp)
                 if self.recorder is not None:
@@ -395,10 +386,7 @@ class Scheduler:
                     )
             else:
                 self.stats.bind_failures += 1
-                reserved = [
-                    p for p in b.framework.profile.at("reserve") if isinstance(p, ReservePlugin)
-                ]
-                self._undo(b.framework, b.state, b.pod, reserved)
+                self._undo(b.framework, b.state, b.pod, b.framework.reserve)
                 # The forgotten pod frees its node: pods waiting for room may fit now.
                 self.queue.move_all_to_active_or_backoff(ClusterEvent.ASSIGNED_POD_DELETE)
                 self._requeue_error(b.info, status, rejected=status.is_rejected)
