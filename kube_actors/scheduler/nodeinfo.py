@@ -19,6 +19,7 @@ from kube_actors.api import (
     PersistentVolumeClaim,
     Pod,
     Quantity,
+    replace,
 )
 from kube_actors.api._memo import IdentityMemo
 
@@ -180,12 +181,14 @@ def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
     >>> pod_requests(pod).milli_cpu
     500
     """
-    # A function of the spec alone, and pods made from one template share their spec object.
+    # A function of the containers (and overhead and pod-level resources) alone. Pods made from
+    # one template share the containers tuple, and so does a copy with spec.nodeName set.
     spec = pod.spec
-    cached = _REQUESTS.get(spec, non_zero)
+    qualifier = (non_zero, spec.init_containers, spec.overhead, spec.resources)
+    cached = _REQUESTS.get(spec.containers, qualifier)
     if cached is None:
         cached = _pod_requests(pod, non_zero)
-        _REQUESTS.put(spec, cached, non_zero)
+        _REQUESTS.put(spec.containers, cached, qualifier)
     return cached
 
 
@@ -331,7 +334,7 @@ class NodeInfo:
     def with_pod(self, pod: Pod) -> NodeInfo:
         """This node with ``pod`` added (the scheduler "assuming" it)."""
         affinity, anti = _affinity_kinds(pod)
-        return attrs.evolve(
+        return replace(
             self,
             pods=(*self.pods, pod),
             requested=self.requested + pod_requests(pod),
@@ -361,7 +364,7 @@ class NodeInfo:
         ports = list(self.used_ports)
         for port in host_ports(here):
             ports.remove(port)
-        return attrs.evolve(
+        return replace(
             self,
             pods=self.pods[:i] + self.pods[i + 1 :],
             requested=self.requested - pod_requests(here),
