@@ -9,6 +9,7 @@ from benchmarks import (
     bench_controller,
     bench_informers,
     bench_runtime,
+    bench_scheduler,
     bench_store,
     bench_workqueue,
 )
@@ -26,3 +27,5 @@ if __name__ == "__main__":
     bench_informers.main(quick=quick)
     print()
     bench_controller.main(quick=quick)
+    print()
+    bench_scheduler.main(quick=quick)

@@ -272,20 +272,22 @@ class SchedulerCache:
         """The nodes and volumes as one scheduling cycle sees them (reused while unchanged)."""
         self._refresh_images()
         if self._snapshot is None or self._snapshot_generation != self.generation:
-            nodes = self._nodes
             self._snapshot = Snapshot(
                 tuple(self._infos),
                 self._pvcs,
                 self._pvs,
-                affinity_nodes=tuple(nodes[n] for n in self._names if n in self._affinity)
-                if self._affinity
-                else (),
-                anti_affinity_nodes=tuple(nodes[n] for n in self._names if n in self._anti_affinity)
-                if self._anti_affinity
-                else (),
+                affinity_nodes=self._in_row_order(self._affinity),
+                anti_affinity_nodes=self._in_row_order(self._anti_affinity),
             )
             self._snapshot_generation = self.generation
         return self._snapshot
+
+    def _in_row_order(self, names: set[str]) -> tuple[NodeInfo, ...]:
+        if not names:
+            return ()
+        rows = sorted(map(self._rows.__getitem__, names))
+        infos = self._infos
+        return tuple(infos[i] for i in rows)
 
     def table(self) -> NodeTable:
         """The node table over the current rows (views: valid until the cache changes)."""
