@@ -435,6 +435,7 @@ def _validate_spread(
 
 
 _VALIDATED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo(1024)
+_NO_VOLUMES: frozenset[str] = frozenset()
 
 
 def validate_pod_spec(
@@ -444,7 +445,7 @@ def validate_pod_spec(
 
     ``extra_volumes`` names volumes a controller adds (StatefulSet claim templates).
     """
-    qualifier = (path, frozenset(extra_volumes))
+    qualifier = (path, frozenset(extra_volumes) if extra_volumes else _NO_VOLUMES)
     errors = _VALIDATED.get(spec, qualifier)
     if errors is None:
         errors = tuple(_validate_pod_spec(path, spec, extra_volumes))

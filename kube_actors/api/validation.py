@@ -196,8 +196,24 @@ def _check_labels(path: str, labels: Mapping[str, str]) -> list[FieldError]:
 _ANNOTATIONS_MAX = 256 * 1024
 
 
+_ANNOTATIONS_CHECKED: IdentityMemo[tuple[FieldError, ...]] = IdentityMemo(1024)
+
+
 def check_annotations(path: str, annotations: Mapping[str, str]) -> list[FieldError]:
     """Annotation keys are qualified names (lower-cased) and all of them fit in 256 KiB."""
+    if not annotations:
+        return []
+    if type(annotations) is not FrozenDict:  # only an immutable mapping may be remembered
+        return _check_annotations(path, annotations)
+    # As labels: objects made from one template share its annotations object.
+    errors = _ANNOTATIONS_CHECKED.get(annotations, path)
+    if errors is None:
+        errors = tuple(_check_annotations(path, annotations))
+        _ANNOTATIONS_CHECKED.put(annotations, errors, path)
+    return list(errors)
+
+
+def _check_annotations(path: str, annotations: Mapping[str, str]) -> list[FieldError]:
     errors: list[FieldError] = []
     total = 0
     for key, value in annotations.items():
@@ -245,6 +261,92 @@ def check_label_selector(path: str, selector: LabelSelector | None) -> list[Fiel
     return errors
 
 
+# Predicates answering ``not check(value)`` for the name checks metadata uses most, without
+# building error lists or filling the checks' caches with names seen once (a created object's
+# name usually is new). A matching value is ASCII, so its length is its byte length.
+_SUBDOMAIN_MATCH = names._DNS1123_SUBDOMAIN_RE.fullmatch
+_LABEL_MATCH = names._DNS1123_LABEL_RE.fullmatch
+
+
+def _subdomain_ok(value: str) -> bool:
+    return len(value) <= names.DNS1123_SUBDOMAIN_MAX_LENGTH and _SUBDOMAIN_MATCH(value) is not None
+
+
+def _label_ok(value: str) -> bool:
+    return len(value) <= names.DNS1123_LABEL_MAX_LENGTH and _LABEL_MATCH(value) is not None
+
+
+_NAME_OK: dict[NameCheck, Callable[[str], bool]] = {
+    names.is_dns1123_subdomain: _subdomain_ok,
+    names.is_dns1123_label: _label_ok,
+}
+
+
+def _name_ok(check: NameCheck, value: str) -> bool:
+    ok = _NAME_OK.get(check)
+    return ok(value) if ok is not None else not check(value)
+
+
+_REPEATED_NAMES_OK: dict[tuple[NameCheck, str, str], bool] = {}
+
+
+def _repeated_name_ok(check: NameCheck, value: str, suffix: str = "") -> bool:
+    """``_name_ok(check, value + suffix)`` for values many objects share (namespaces, a
+    controller's generateName): each is checked once (bounded: starts over when full)."""
+    key = (check, value, suffix)
+    ok = _REPEATED_NAMES_OK.get(key)
+    if ok is None:
+        if len(_REPEATED_NAMES_OK) >= 4096:
+            _REPEATED_NAMES_OK.clear()
+        ok = _REPEATED_NAMES_OK[key] = _name_ok(check, value + suffix)
+    return ok
+
+
+def _object_meta_ok(meta: ObjectMeta, namespaced: bool, name_check: NameCheck, path: str) -> bool:
+    """Whether :func:`check_object_meta` finds nothing: the same rules as a yes/no walk, for
+    the common case (valid metadata) of every write. Anything else takes the full walk."""
+    generate_name, name = meta.generate_name, meta.name
+    # generateName gets 5 random characters appended: it is checked with a stand-in suffix.
+    if generate_name and not _repeated_name_ok(name_check, generate_name, "x"):
+        return False
+    if name:
+        if not _name_ok(name_check, name):
+            return False
+    elif not generate_name:
+        return False
+    namespace = meta.namespace
+    if namespace and not (namespaced and _repeated_name_ok(names.is_dns1123_label, namespace)):
+        return False
+    generation = meta.generation
+    if generation is not None and generation < 0:
+        return False
+    labels, annotations = meta.labels, meta.annotations
+    if labels:
+        # Straight to the memo check_labels fills (shared template labels): no list copies.
+        labels_path = join(path, "labels")
+        known = _LABELS_CHECKED.get(labels, labels_path)
+        if known if known is not None else check_labels(labels_path, labels):
+            return False
+    if annotations and check_annotations(join(path, "annotations"), annotations):
+        return False
+    controllers = 0
+    for ref in meta.owner_references:
+        if not (ref.api_version and ref.kind and ref.name and ref.uid):
+            return False
+        if ref.controller:
+            controllers += 1
+    if controllers > 1:
+        return False
+    finalizers = meta.finalizers
+    if finalizers:
+        if len(set(finalizers)) != len(finalizers):
+            return False
+        for finalizer in finalizers:
+            if names.is_qualified_name(finalizer):
+                return False
+    return True
+
+
 def check_object_meta(
     meta: ObjectMeta,
     *,
@@ -253,6 +355,8 @@ def check_object_meta(
     path: str = "metadata",
 ) -> list[FieldError]:
     """Metadata rules shared by every kind (upstream ``ValidateObjectMeta``)."""
+    if _object_meta_ok(meta, namespaced, name_check, path):
+        return []
     errors: list[FieldError] = []
     if meta.generate_name:
         # generateName gets 5 random characters appended: check it with a stand-in suffix.

@@ -76,11 +76,10 @@ from kube_actors.runtime import (
 )
 from kube_actors.store.admission import (
     AdmissionPlugin,
-    AdmissionRequest,
     NamespaceLifecycle,
     Operation,
+    admit_write,
     default_chain,
-    run_admission,
 )
 from kube_actors.store.errors import (
     AlreadyExists,
@@ -153,6 +152,8 @@ _SCALABLE = (Deployment, ReplicaSet, StatefulSet, ReplicationController)
 _UNSERVED = (Scale,)
 _GC_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}
 _PENDING = PodStatus(phase="Pending")
+# Enum members read through the class cost a descriptor call each: every write passes one.
+_CREATE, _UPDATE, _DELETE = Operation.CREATE, Operation.UPDATE, Operation.DELETE
 #: Seconds a pod gets to terminate when neither the request nor the pod says.
 DEFAULT_POD_GRACE = 30
 
@@ -674,17 +675,8 @@ class APIServer:
             # Upstream cuts the prefix to 58 characters, so the name fits in 63.
             name = meta.name or meta.generate_name[:58] + "".join(rng().choices(_ALPHANUMS, k=5))
             prepared = self._prepare_create(info, obj, ns, name)
-            stored = await run_admission(
-                self.admission,
-                AdmissionRequest(
-                    operation=Operation.CREATE,
-                    info=info,
-                    obj=prepared,
-                    namespace=ns,
-                    name=name,
-                    dry_run=dry_run,
-                ),
-                self,
+            stored = await admit_write(
+                self.admission, self, _CREATE, info, prepared, None, ns, name, "", dry_run
             )
             key = self._key(info, ns, name)
             if dry_run:
@@ -825,19 +817,17 @@ class APIServer:
                         )
                     ],
                 )
-        stored = await run_admission(
+        stored = await admit_write(
             self.admission,
-            AdmissionRequest(
-                operation=Operation.UPDATE,
-                info=info,
-                obj=new,
-                old=old,
-                namespace=old_meta.namespace,
-                name=old_meta.name,
-                subresource=subresource,
-                dry_run=dry_run,
-            ),
             self,
+            _UPDATE,
+            info,
+            new,
+            old,
+            old_meta.namespace,
+            old_meta.name,
+            subresource,
+            dry_run,
         )
         # A binding assigns the pod; it is not a change of the desired state.
         generation = (
@@ -1108,19 +1098,7 @@ class APIServer:
                     preconditions.resource_version,
                     meta.resource_version,
                 )
-        await run_admission(
-            self.admission,
-            AdmissionRequest(
-                operation=Operation.DELETE,
-                info=info,
-                obj=obj,
-                old=obj,
-                namespace=ns,
-                name=name,
-                dry_run=dry_run,
-            ),
-            self,
-        )
+        await admit_write(self.admission, self, _DELETE, info, obj, obj, ns, name, "", dry_run)
         finalizers = list(meta.finalizers)
         if propagation_policy is not None:
             finalizers = [f for f in finalizers if f not in _GC_FINALIZERS.values()]
@@ -1238,15 +1216,9 @@ class APIServer:
         name = obj.metadata.name or obj.metadata.generate_name + "xxxxx"
         prepared = self._prepare_create(info, obj, namespace, name)
         plugins = [p for p in self.admission if not isinstance(p, NamespaceLifecycle)]
-        request = AdmissionRequest(
-            operation=Operation.CREATE,
-            info=info,
-            obj=prepared,
-            namespace=namespace,
-            name=name,
-            dry_run=True,
+        return await admit_write(
+            plugins, self, _CREATE, info, prepared, None, namespace, name, "", True
         )
-        return await run_admission(plugins, request, self)
 
     # --- watch ------------------------------------------------------------------------------
 
