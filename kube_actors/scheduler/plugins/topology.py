@@ -20,18 +20,27 @@ PreScore counts pods on *all* nodes of the snapshot (not only the feasible ones)
 the framework hands PreScore only the feasible nodes, so PreFilter remembers the snapshot in
 the cycle state. Without a PreFilter call (the plugin disabled at preFilter) PreScore falls
 back to counting the feasible nodes only.
+
+Cost: a pod without constraints (and, under the system defaults, without labels) is skipped
+without looking at any node. Otherwise the pods matching each constraint are counted per
+domain by a :class:`NodeTally`, which keeps the counts from one cycle to the next and recounts
+only the nodes whose node info changed (the scheduler's cache replaces just those), so a cycle
+after one assumed pod recounts one node. Filter and Score then cost a dictionary lookup or
+two per constraint.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Hashable, ItemsView, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 
 from kube_actors.api import Pod, TopologySpreadConstraint
 from kube_actors.api.selectors import (
+    Operator,
     Requirement,
     Selector,
     SelectorError,
@@ -43,16 +52,20 @@ from kube_actors.scheduler.plugins.basic import node_selector_term_matches, tole
 
 __all__ = [
     "DO_NOT_SCHEDULE",
+    "Contribute",
     "ERR_REASON_CONSTRAINTS_NOT_MATCH",
     "ERR_REASON_NODE_LABEL_NOT_MATCH",
     "LABEL_HOSTNAME",
     "LABEL_ZONE",
     "SCHEDULE_ANYWAY",
     "SYSTEM_DEFAULT_CONSTRAINTS",
+    "NodeTally",
     "PodTopologySpread",
     "SpreadConstraint",
+    "TallyCache",
     "count_pods_matching",
     "normalizing_weight",
+    "selector_labels",
 ]
 
 DO_NOT_SCHEDULE = "DoNotSchedule"
@@ -113,20 +126,216 @@ def _go_round(value: float) -> int:
     return whole
 
 
+@functools.lru_cache(maxsize=4096)
+def selector_labels(selector: Selector) -> ItemsView[str, str] | None:
+    """The ``key=value`` pairs ``selector`` requires, when that is all it requires; else None.
+
+    For such a selector ``selector_labels(s) <= labels.items()`` is ``s.matches(labels)``,
+    tested in C. None for a selector that selects nothing or has any other requirement.
+
+    >>> from kube_actors.api.selectors import parse_selector
+    >>> sorted(selector_labels(parse_selector("app=web,tier in (db)")))
+    [('app', 'web'), ('tier', 'db')]
+    >>> selector_labels(parse_selector("app in (a,b)")) is None
+    True
+    """
+    if selector.selects_nothing:
+        return None
+    required: dict[str, str] = {}
+    for r in selector.requirements:
+        if r.operator not in (Operator.EQUALS, Operator.IN) or len(r.values) != 1:
+            return None
+        if required.setdefault(r.key, r.values[0]) != r.values[0]:
+            return None  # two different values for one key: leave it to Selector.matches
+    return required.items()
+
+
+def _count_matching(
+    pods: Sequence[Pod],
+    namespace: str,
+    required: ItemsView[str, str] | None,
+    selector: Selector,
+) -> int:
+    """Pods in ``namespace``, not terminating, matching ``selector`` (``required`` its pairs)."""
+    n = 0
+    if required is not None:
+        for p in pods:
+            meta = p.metadata
+            if (
+                meta.namespace == namespace
+                and meta.deletion_timestamp is None
+                and required <= meta.labels.items()
+            ):
+                n += 1
+    else:
+        for p in pods:
+            meta = p.metadata
+            if (
+                meta.namespace == namespace
+                and meta.deletion_timestamp is None
+                and selector.matches(meta.labels)
+            ):
+                n += 1
+    return n
+
+
 def count_pods_matching(node: NodeInfo, selector: Selector, namespace: str) -> int:
     """Pods on ``node`` in ``namespace``, not terminating, whose labels ``selector`` matches.
 
     An empty selector counts nothing, as upstream ``countPodsMatchSelector``.
     """
-    if selector.is_empty():
+    if selector.is_empty() or not node.pods:
         return 0
-    return sum(
-        1
-        for p in node.pods
-        if p.metadata.deletion_timestamp is None
-        and p.metadata.namespace == namespace
-        and selector.matches(p.metadata.labels)
-    )
+    return _count_matching(node.pods, namespace, selector_labels(selector), selector)
+
+
+G = TypeVar("G", bound=Hashable)
+K = TypeVar("K", bound=Hashable)
+
+#: What a node adds to a tally: (group, key, count) triples.
+Contribute = Callable[[NodeInfo], Iterable[tuple[G, K, int]]]
+
+
+def _changed_positions(
+    old: tuple[NodeInfo, ...], new: tuple[NodeInfo, ...], limit: int
+) -> list[int] | None:
+    """Positions where ``new`` (as long as ``old``) holds another node info than ``old``;
+    None once more than ``limit`` are found (recounting everything is cheaper then).
+
+    Bisects with tuple comparisons, which run in C and take identical elements as equal at
+    once, so one changed node among thousands costs a few microseconds. Elements that merely
+    compare equal count as unchanged: a node info's contribution depends on its value only.
+    """
+    changed: list[int] = []
+    stack = [(0, len(new))]
+    while stack:
+        lo, hi = stack.pop()
+        if old[lo:hi] == new[lo:hi]:
+            continue
+        if hi - lo <= 16:
+            changed.extend(i for i in range(lo, hi) if old[i] is not new[i])
+            if len(changed) > limit:
+                return None
+        else:
+            mid = (lo + hi) // 2
+            stack.append((mid, hi))
+            stack.append((lo, mid))
+    return changed
+
+
+class NodeTally:
+    """Sums of what the nodes of a snapshot contribute, kept up to date between snapshots.
+
+    A contribution is a ``(group, key, count)`` triple; the totals map each group to each
+    key's summed count. A key stays while any node contributes it, even with count 0 (a
+    topology domain without matching pods is still a domain). The scheduler's cache replaces
+    only the node infos that changed, so a later snapshot is compared with the previous one
+    position by position and only the nodes that are not the same object are recomputed:
+    after one pod is assumed that is one node, not every pod of every node.
+
+    The contribution function must depend on nothing but the node info's value; callers key
+    their tallies (see :class:`TallyCache`) by everything else it reads.
+
+    >>> from kube_actors.api import Node, ObjectMeta
+    >>> a, b = (NodeInfo(node=Node(metadata=ObjectMeta(name=n))) for n in "ab")
+    >>> tally = NodeTally()
+    >>> dict(tally.totals((a, b), lambda info: [(0, info.name, 1)])[0])
+    {'a': 1, 'b': 1}
+    """
+
+    __slots__ = ("_nodes", "_per_node", "_refs", "_totals")
+
+    def __init__(self) -> None:
+        self._nodes: tuple[NodeInfo, ...] = ()
+        self._per_node: list[tuple[tuple[Any, Any, int], ...]] = []
+        self._totals: dict[Any, dict[Any, int]] = {}
+        self._refs: dict[Any, dict[Any, int]] = {}
+
+    @staticmethod
+    def once(contribute: Contribute[G, K], nodes: Iterable[NodeInfo]) -> dict[G, dict[K, int]]:
+        """The totals over ``nodes`` computed from scratch, remembering nothing."""
+        totals: dict[G, dict[K, int]] = {}
+        for info in nodes:
+            for group, key, n in contribute(info):
+                counts = totals.get(group)
+                if counts is None:
+                    counts = totals[group] = {}
+                counts[key] = counts.get(key, 0) + n
+        return totals
+
+    def totals(
+        self, nodes: tuple[NodeInfo, ...], contribute: Contribute[G, K]
+    ) -> Mapping[G, Mapping[K, int]]:
+        """The totals over ``nodes``; read them before the next call (they are live)."""
+        if nodes is self._nodes:
+            return self._totals
+        changed = (
+            _changed_positions(self._nodes, nodes, len(nodes) // 4)
+            if len(nodes) == len(self._nodes)
+            else None
+        )
+        if changed is None:
+            self._totals, self._refs = {}, {}
+            self._per_node = [tuple(contribute(info)) for info in nodes]
+            for contribution in self._per_node:
+                self._apply(contribution, 1)
+        else:
+            for i in changed:
+                self._apply(self._per_node[i], -1)
+                self._per_node[i] = contribution = tuple(contribute(nodes[i]))
+                self._apply(contribution, 1)
+        self._nodes = nodes
+        return self._totals
+
+    def _apply(self, contribution: tuple[tuple[Any, Any, int], ...], sign: int) -> None:
+        totals, refs = self._totals, self._refs
+        for group, key, n in contribution:
+            counts = totals.get(group)
+            if counts is None:
+                counts = totals[group] = {}
+                refs[group] = {}
+            uses = refs[group]
+            if sign > 0:
+                counts[key] = counts.get(key, 0) + n
+                uses[key] = uses.get(key, 0) + 1
+            elif uses[key] > 1:
+                counts[key] -= n
+                uses[key] -= 1
+            else:
+                del counts[key], uses[key]
+                if not counts:
+                    del totals[group], refs[group]
+
+
+class TallyCache:
+    """A plugin's :class:`NodeTally` objects by signature: everything a contribution reads
+    besides the node info. The least recently used tally goes when there are too many.
+
+    A ``None`` signature means "do not keep": the totals are computed from scratch.
+    """
+
+    _MAX_TALLIES = 32
+
+    def __init__(self) -> None:
+        self._tallies: dict[Hashable, NodeTally] = {}
+
+    def totals(
+        self,
+        signature: Hashable | None,
+        contribute: Contribute[G, K],
+        nodes: Sequence[NodeInfo],
+    ) -> Mapping[G, Mapping[K, int]]:
+        """The totals of ``contribute`` over ``nodes`` (live: copy what you keep)."""
+        if signature is None or not isinstance(nodes, tuple):
+            return NodeTally.once(contribute, nodes)
+        tallies = self._tallies
+        tally = tallies.pop(signature, None)  # re-inserted last: most recently used
+        if tally is None:
+            if len(tallies) >= self._MAX_TALLIES:
+                del tallies[next(iter(tallies))]
+            tally = NodeTally()
+        tallies[signature] = tally
+        return tally.totals(nodes, contribute)
 
 
 def _merge_label_set(match_labels: Mapping[str, str], selector: Selector) -> Selector:
@@ -182,28 +391,165 @@ def _untolerated_hard_taint(pod: Pod, node: NodeInfo) -> bool:
     )
 
 
-def _matches_inclusion_policies(c: SpreadConstraint, pod: Pod, node: NodeInfo) -> bool:
-    if c.node_affinity_policy == HONOR and not _required_node_affinity_matches(pod, node):
-        return False
-    return not (c.node_taints_policy == HONOR and _untolerated_hard_taint(pod, node))
+def _has_node_affinity(pod: Pod) -> bool:
+    """Whether ``pod`` has a nodeSelector or required node affinity (which may exclude nodes)."""
+    if pod.spec.node_selector:
+        return True
+    affinity = pod.spec.affinity.node_affinity if pod.spec.affinity else None
+    return (
+        affinity is not None
+        and affinity.required_during_scheduling_ignored_during_execution is not None
+    )
 
 
-def _has_all_keys(node: NodeInfo, constraints: Sequence[SpreadConstraint]) -> bool:
-    labels = node.node.metadata.labels
-    return all(c.topology_key in labels for c in constraints)
+def _has_all(labels: Mapping[str, str], keys: Sequence[str]) -> bool:
+    """Whether ``labels`` has every one of ``keys``."""
+    for key in keys:  # noqa: SIM110 - a plain loop: this runs once per node
+        if key not in labels:
+            return False
+    return True
+
+
+@attrs.frozen
+class _Counter:
+    """One constraint prepared for counting: what ``count_pods_matching`` needs, precomputed."""
+
+    key: str
+    selector: Selector
+    required: ItemsView[str, str] | None
+    #: An empty selector counts nothing (upstream ``countPodsMatchSelector``).
+    counts_nothing: bool
+    honor_affinity: bool
+    honor_taints: bool
+
+    @classmethod
+    def of(cls, c: SpreadConstraint) -> _Counter:
+        """The counter of constraint ``c``."""
+        return cls(
+            key=c.topology_key,
+            selector=c.selector,
+            required=selector_labels(c.selector),
+            counts_nothing=c.selector.is_empty(),
+            honor_affinity=c.node_affinity_policy == HONOR,
+            honor_taints=c.node_taints_policy == HONOR,
+        )
+
+    def count(self, pods: Sequence[Pod], namespace: str) -> int:
+        """``count_pods_matching`` over ``pods``."""
+        if self.counts_nothing or not pods:
+            return 0
+        return _count_matching(pods, namespace, self.required, self.selector)
+
+
+class _Inclusion:
+    """The node inclusion policies of a cycle: which constraints count a node's pods.
+
+    A node is excluded only by an Honor policy: node affinity when the pod has a nodeSelector
+    or required node affinity, taints when some constraint honors them. When neither can
+    exclude anything every node is included and nothing per node is evaluated.
+    """
+
+    __slots__ = ("_check_affinity", "_check_taints", "_pod", "trivial")
+
+    def __init__(self, pod: Pod, counters: Sequence[_Counter]) -> None:
+        self._pod = pod
+        self._check_affinity = _has_node_affinity(pod) and any(c.honor_affinity for c in counters)
+        self._check_taints = any(c.honor_taints for c in counters)
+        self.trivial = not (self._check_affinity or self._check_taints)
+
+    def included(self, node: NodeInfo, counters: Sequence[_Counter]) -> list[bool]:
+        """Per counter, whether ``node`` is one of its domains' nodes."""
+        affinity_ok = not self._check_affinity or _required_node_affinity_matches(self._pod, node)
+        taints_ok = not self._check_taints or not _untolerated_hard_taint(self._pod, node)
+        return [
+            (affinity_ok or not c.honor_affinity) and (taints_ok or not c.honor_taints)
+            for c in counters
+        ]
+
+
+def _domain_contributions(
+    counters: Sequence[_Counter],
+    indexes: Sequence[int],
+    required_keys: Sequence[str],
+    default: str | None,
+    namespace: str,
+    inclusion: _Inclusion,
+) -> Contribute[int, str]:
+    """A node's contributions ``(constraint index, topology value, matching pods)``.
+
+    Nodes missing one of ``required_keys`` contribute nothing; a missing topology key reads
+    as ``default`` (``None``: the key is one of ``required_keys``). With ``default`` set
+    (PreScore) a node without pods contributes nothing, as it would only add 0 to a domain
+    registered elsewhere; PreFilter registers every domain, with or without pods.
+    """
+    scoring = default is not None
+    missing = default or ""
+    if len(indexes) == 1 and inclusion.trivial:
+        # The common shape, one constraint: one Python call per node (the counting loop of
+        # _count_matching inlined).
+        c = counters[indexes[0]]
+        i, key, required, selector = indexes[0], c.key, c.required, c.selector
+        counts_nothing = c.counts_nothing
+
+        def one(info: NodeInfo) -> tuple[tuple[int, str, int], ...]:
+            pods = info.pods
+            if scoring and not pods:
+                return ()
+            labels = info.node.metadata.labels
+            for k in required_keys:
+                if k not in labels:
+                    return ()
+            value = labels.get(key, missing) if scoring else labels[key]
+            n = 0
+            if not counts_nothing:
+                for p in pods:
+                    meta = p.metadata
+                    if (
+                        meta.namespace == namespace
+                        and meta.deletion_timestamp is None
+                        and (
+                            required <= meta.labels.items()
+                            if required is not None
+                            else selector.matches(meta.labels)
+                        )
+                    ):
+                        n += 1
+            return ((i, value, n),)
+
+        return one
+
+    def many(info: NodeInfo) -> list[tuple[int, str, int]]:
+        pods = info.pods
+        if scoring and not pods:
+            return []
+        labels = info.node.metadata.labels
+        if not _has_all(labels, required_keys):
+            return []
+        included = None if inclusion.trivial else inclusion.included(info, counters)
+        out = []
+        for i in indexes:
+            if included is None or included[i]:
+                c = counters[i]
+                value = labels.get(c.key, missing) if scoring else labels[c.key]
+                out.append((i, value, c.count(pods, namespace)))
+        return out
+
+    return many
 
 
 @attrs.frozen
 class _FilterState:
-    constraints: tuple[SpreadConstraint, ...]
-    #: Per constraint: topology value -> matching pods (every eligible domain present).
-    match_num: tuple[dict[str, int], ...]
+    #: Per constraint: (topology key, matching pods per domain (every eligible domain
+    #: present), the most a domain may hold), the limit being ``maxSkew + globalMin -
+    #: selfMatch``, so that Filter compares one number.
+    checks: tuple[tuple[str, Mapping[str, int], int], ...]
 
-    def min_match_num(self, i: int) -> int:
-        counts = self.match_num[i]
-        if len(counts) < self.constraints[i].min_domains or not counts:
-            return 0
-        return min(counts.values())
+
+def _min_match_num(c: SpreadConstraint, counts: Mapping[str, int]) -> int:
+    """``globalMin``: 0 while fewer than ``minDomains`` domains are eligible."""
+    if len(counts) < c.min_domains or not counts:
+        return 0
+    return min(counts.values())
 
 
 @attrs.frozen
@@ -213,6 +559,14 @@ class _ScoreState:
     #: Per constraint: topology value -> matching pods (hostname constraints count in Score).
     pod_counts: tuple[dict[str, int], ...]
     weights: tuple[float, ...]
+    counters: tuple[_Counter, ...]
+    namespace: str
+
+
+# Statuses are immutable: Filter hands out shared ones instead of building one per node.
+_SUCCESS = Status.success()
+_LABEL_MISSING = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH, plugin="PodTopologySpread")
+_SKEW_EXCEEDED = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH, plugin="PodTopologySpread")
 
 
 def _parse_default_constraints(raw: Any) -> tuple[TopologySpreadConstraint, ...]:
@@ -251,6 +605,18 @@ class PodTopologySpread:
             self.default_constraints = _parse_default_constraints(
                 self.args.get("defaultConstraints")
             )
+        # Per action, the default constraints that apply, and whether a pod without labels
+        # surely gets none of them (building them can fail only on an explicit labelSelector).
+        self._defaults_by_action = {
+            action: tuple(c for c in self.default_constraints if c.when_unsatisfiable == action)
+            for action in (DO_NOT_SCHEDULE, SCHEDULE_ANYWAY)
+        }
+        # Pod counts per domain, kept from cycle to cycle (see NodeTally).
+        self._tallies = TallyCache()
+        self._unlabelled_get_no_defaults = {
+            action: all(c.label_selector is None for c in defaults)
+            for action, defaults in self._defaults_by_action.items()
+        }
 
     @property
     def name(self) -> str:
@@ -263,8 +629,13 @@ class PodTopologySpread:
         return self._default_constraints(pod, action)
 
     def _default_constraints(self, pod: Pod, action: str) -> list[SpreadConstraint]:
-        constraints = _build_constraints(self.default_constraints, pod, action)
         labels = pod.metadata.labels
+        defaults = self._defaults_by_action.get(action)
+        if defaults is not None and (
+            not defaults or (not labels and self._unlabelled_get_no_defaults[action])
+        ):
+            return []  # the common case, decided without building anything
+        constraints = _build_constraints(self.default_constraints, pod, action)
         if not constraints or not labels:
             return []
         # Stand-in for upstream's DefaultSelector (owning Service/RC/RS/StatefulSet selectors).
@@ -282,18 +653,35 @@ class PodTopologySpread:
             return Status.error(str(err), plugin=self.NAME)
         if not constraints:
             return Status.skip(self.NAME)
-        match_num: tuple[dict[str, int], ...] = tuple({} for _ in constraints)
-        for info in snapshot.nodes:
-            if not _has_all_keys(info, constraints):
-                continue
-            labels = info.node.metadata.labels
-            for i, c in enumerate(constraints):
-                if not _matches_inclusion_policies(c, pod, info):
-                    continue
-                value = labels[c.topology_key]
-                count = count_pods_matching(info, c.selector, pod.metadata.namespace)
-                match_num[i][value] = match_num[i].get(value, 0) + count
-        state.write(_PRE_FILTER_KEY, _FilterState(tuple(constraints), match_num))
+        counters = tuple(_Counter.of(c) for c in constraints)
+        keys = tuple(c.key for c in counters)
+        namespace = pod.metadata.namespace
+        inclusion = _Inclusion(pod, counters)
+
+        contribute = _domain_contributions(
+            counters, range(len(counters)), keys, None, namespace, inclusion
+        )
+
+        # Inclusion policies read the pod, so only a trivial one may share a tally.
+        signature = (
+            ("filter", namespace, tuple((c.key, c.selector) for c in counters))
+            if inclusion.trivial
+            else None
+        )
+        totals = self._tallies.totals(signature, contribute, snapshot.nodes)
+        match_num = tuple(dict(totals.get(i, {})) for i in range(len(counters)))
+        pod_labels = pod.metadata.labels
+        checks = tuple(
+            (
+                c.topology_key,
+                counts,
+                c.max_skew
+                + _min_match_num(c, counts)
+                - (1 if c.selector.matches(pod_labels) else 0),
+            )
+            for c, counts in zip(constraints, match_num, strict=True)
+        )
+        state.write(_PRE_FILTER_KEY, _FilterState(checks))
         return Status.success()
 
     def filter(self, state: CycleState, pod: Pod, node: NodeInfo) -> Status:
@@ -302,16 +690,14 @@ class PodTopologySpread:
         if not isinstance(s, _FilterState):
             return Status.error("PodTopologySpread: PreFilter state missing", plugin=self.NAME)
         labels = node.node.metadata.labels
-        pod_labels = pod.metadata.labels
-        for i, c in enumerate(s.constraints):
-            value = labels.get(c.topology_key)
+        for key, counts, limit in s.checks:
+            value = labels.get(key)
             if value is None:
-                return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH, plugin=self.NAME)
-            self_match = 1 if c.selector.matches(pod_labels) else 0
-            skew = s.match_num[i].get(value, 0) + self_match - s.min_match_num(i)
-            if skew > c.max_skew:
-                return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH, plugin=self.NAME)
-        return Status.success()
+                return _LABEL_MISSING
+            # matchNum + selfMatch - globalMin > maxSkew
+            if counts.get(value, 0) > limit:
+                return _SKEW_EXCEEDED
+        return _SUCCESS
 
     # --- scoring ------------------------------------------------------------------------------
 
@@ -328,42 +714,78 @@ class PodTopologySpread:
         if not constraints:
             return Status.skip(self.NAME)
         require_all = bool(pod.spec.topology_spread_constraints) or not self.system_defaulted
+        counters = tuple(_Counter.of(c) for c in constraints)
+        keys = [c.key for c in counters]
+        # Hostname domains are counted per node in Score; the others here.
+        domain = [i for i, key in enumerate(keys) if key != LABEL_HOSTNAME]
         ignored: set[str] = set()
         pod_counts: tuple[dict[str, int], ...] = tuple({} for _ in constraints)
         for info in nodes:
-            if require_all and not _has_all_keys(info, constraints):
+            labels = info.node.metadata.labels
+            if require_all and not _has_all(labels, keys):
                 ignored.add(info.name)
                 continue
-            labels = info.node.metadata.labels
-            for i, c in enumerate(constraints):
-                if c.topology_key == LABEL_HOSTNAME:
-                    continue  # counted per node in Score
+            for i in domain:
                 # As upstream, a node missing the key registers the "" domain (system defaults).
-                pod_counts[i].setdefault(labels.get(c.topology_key, ""), 0)
+                pod_counts[i].setdefault(labels.get(keys[i], ""), 0)
         weights = tuple(
             normalizing_weight(
-                len(nodes) - len(ignored)
-                if c.topology_key == LABEL_HOSTNAME
-                else len(pod_counts[i])
+                len(nodes) - len(ignored) if key == LABEL_HOSTNAME else len(pod_counts[i])
             )
-            for i, c in enumerate(constraints)
+            for i, key in enumerate(keys)
         )
-        for info in all_nodes:
-            if require_all and not _has_all_keys(info, constraints):
-                continue
-            labels = info.node.metadata.labels
-            for i, c in enumerate(constraints):
-                if not _matches_inclusion_policies(c, pod, info):
-                    continue
-                value = labels.get(c.topology_key, "")
-                if value not in pod_counts[i]:
-                    continue
-                count = count_pods_matching(info, c.selector, pod.metadata.namespace)
-                pod_counts[i][value] += count
+        # Only constraints with domains to fill (and pods they can count) need the walk.
+        counted = tuple(i for i in domain if pod_counts[i] and not counters[i].counts_nothing)
+        if counted:
+            self._count_domains(pod, all_nodes, counters, counted, pod_counts, require_all)
         state.write(
-            _PRE_SCORE_KEY, _ScoreState(tuple(constraints), frozenset(ignored), pod_counts, weights)
+            _PRE_SCORE_KEY,
+            _ScoreState(
+                tuple(constraints),
+                frozenset(ignored),
+                pod_counts,
+                weights,
+                counters,
+                pod.metadata.namespace,
+            ),
         )
         return Status.success()
+
+    def _count_domains(
+        self,
+        pod: Pod,
+        all_nodes: Sequence[NodeInfo],
+        counters: tuple[_Counter, ...],
+        counted: tuple[int, ...],
+        pod_counts: Sequence[dict[str, int]],
+        require_all: bool,
+    ) -> None:
+        """Fill the registered domains with the matching pods of every node."""
+        keys = tuple(c.key for c in counters)
+        namespace = pod.metadata.namespace
+        inclusion = _Inclusion(pod, counters)
+
+        contribute = _domain_contributions(
+            counters, counted, keys if require_all else (), "", namespace, inclusion
+        )
+
+        signature = (
+            (
+                "score",
+                namespace,
+                require_all,
+                keys,
+                tuple((i, counters[i].selector) for i in counted),
+            )
+            if inclusion.trivial
+            else None
+        )
+        totals = self._tallies.totals(signature, contribute, all_nodes)
+        for i in counted:
+            found = totals.get(i, {})
+            counts = pod_counts[i]
+            for value in counts:
+                counts[value] = found.get(value, 0)
 
     def score(self, state: CycleState, pod: Pod, node: NodeInfo) -> int:
         """``round(sum over constraints of count * ln(domains + 2) + maxSkew - 1)``."""
@@ -372,15 +794,17 @@ class PodTopologySpread:
             return 0
         labels = node.node.metadata.labels
         total = 0.0
-        for i, c in enumerate(s.constraints):
+        for c, counter, counts, weight in zip(
+            s.constraints, s.counters, s.pod_counts, s.weights, strict=True
+        ):
             value = labels.get(c.topology_key)
             if value is None:
                 continue
             if c.topology_key == LABEL_HOSTNAME:
-                count = count_pods_matching(node, c.selector, pod.metadata.namespace)
+                count = counter.count(node.pods, s.namespace)
             else:
-                count = s.pod_counts[i].get(value, 0)
-            total += count * s.weights[i] + (c.max_skew - 1)
+                count = counts.get(value, 0)
+            total += count * weight + (c.max_skew - 1)
         return _go_round(total)
 
     def normalize_scores(
