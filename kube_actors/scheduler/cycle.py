@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import cast, overload
 
 import attrs
@@ -174,14 +174,9 @@ class Framework:
                 message="0/0 nodes are available: no nodes available to schedule pods.",
             )
         snapshot = cache.snapshot()
-        skipped: set[str] = set()
-        for plugin in self._plugins.pre_filter:
-            status = plugin.pre_filter(state, pod, snapshot)
-            if status.is_skip:
-                skipped.add(plugin.name)
-            elif not status.is_success:
-                status = status.with_plugin(plugin.name)
-                return self._failed(pod, state, snapshot, None, skipped, pre_filter=status)
+        skipped, rejection = self._pre_filter(state, pod, snapshot)
+        if rejection is not None:
+            return self._failed(pod, state, snapshot, None, skipped, pre_filter=rejection)
 
         nominated = pod.status.nominated_node_name
         if nominated:
@@ -210,23 +205,15 @@ class Framework:
             snapshot.nodes[int(rows[pick])].name, state, evaluated=processed, feasible=len(rows)
         )
 
-    def handle(self) -> SnapshotHandle:
-        """A framework handle over the cache's current snapshot (for PostFilter plugins)."""
-        return SnapshotHandle(self.profile, self.cache.snapshot(), self.rng)
-
     def evaluate_all(self, pod: Pod) -> tuple[tuple[str, ...], dict[str, int]]:
         """Every feasible node and its total score, with no sampling (for tests and tools)."""
         n = len(self.cache)
         state = CycleState()
         state.write(TOTAL_NODES_KEY, n)
         snapshot = self.cache.snapshot()
-        skipped: set[str] = set()
-        for plugin in self._plugins.pre_filter:
-            status = plugin.pre_filter(state, pod, snapshot)
-            if status.is_skip:
-                skipped.add(plugin.name)
-            elif not status.is_success:
-                return (), {}
+        skipped, rejection = self._pre_filter(state, pod, snapshot)
+        if rejection is not None:
+            return (), {}
         table = self.cache.table()
         mask = self._vector_mask(state, pod, table, snapshot, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
@@ -243,6 +230,19 @@ class Framework:
         return names, dict(zip(names, totals.tolist(), strict=True))
 
     # --- filtering ------------------------------------------------------------------------
+
+    def _pre_filter(
+        self, state: CycleState, pod: Pod, snapshot: Snapshot
+    ) -> tuple[set[str], Status | None]:
+        """Run PreFilter: the plugins that skipped, and the rejection that ends the cycle."""
+        skipped: set[str] = set()
+        for plugin in self._plugins.pre_filter:
+            status = plugin.pre_filter(state, pod, snapshot)
+            if status.is_skip:
+                skipped.add(plugin.name)
+            elif not status.is_success:
+                return skipped, status.with_plugin(plugin.name)
+        return skipped, None
 
     def _vector_mask(
         self,
@@ -492,12 +492,3 @@ def _passes(plugins: Sequence[FilterPlugin], state: CycleState, pod: Pod, info: 
 
 def _typed(plugins: Sequence[Plugin], protocol: type) -> list:  # type: ignore[type-arg]
     return [p for p in plugins if isinstance(p, protocol)]
-
-
-def statuses_by_plugin(statuses: Mapping[str, Status]) -> dict[str, int]:
-    """How many nodes each plugin rejected (diagnostics)."""
-    out: dict[str, int] = {}
-    for status in statuses.values():
-        if status.plugin:
-            out[status.plugin] = out.get(status.plugin, 0) + 1
-    return out
