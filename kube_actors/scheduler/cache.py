@@ -31,6 +31,8 @@ from kube_actors.scheduler.nodeinfo import (
 __all__ = ["CacheError", "SchedulerCache"]
 
 _CORE = ("cpu", "memory", "ephemeral-storage")
+#: Row changes remembered for row-local memos (older memos recompute in full).
+_ROW_LOG_SIZE = 4096
 
 
 class CacheError(RuntimeError):
@@ -64,13 +66,18 @@ class SchedulerCache:
         self._infos: list[NodeInfo] = []
         self._resources: list[str] = list(_CORE)
         self._cap = 0
-        self._alloc: IntArray = np.zeros((0, len(_CORE)), dtype=np.int64)
-        self._req: IntArray = np.zeros((0, len(_CORE)), dtype=np.int64)
-        self._nzreq: IntArray = np.zeros((0, len(_CORE)), dtype=np.int64)
+        # (resources, capacity): one contiguous row per resource, what the kernels read.
+        self._alloc: IntArray = np.zeros((len(_CORE), 0), dtype=np.int64)
+        self._req: IntArray = np.zeros((len(_CORE), 0), dtype=np.int64)
+        self._nzreq: IntArray = np.zeros((len(_CORE), 0), dtype=np.int64)
         self._npods: IntArray = np.zeros(0, dtype=np.int64)
         self._allowed: IntArray = np.zeros(0, dtype=np.int64)
         self._versions: IntArray = np.zeros(0, dtype=np.int64)
         self._version_counter = 0
+        # Rows whose node info changed, in order: what row-local memos catch up from.
+        # ``_row_log[k]`` is change number ``_row_log_base + k``.
+        self._row_log: list[int] = []
+        self._row_log_base = 0
         self._pods: dict[str, _PodState] = {}
         # Bound pods whose node the cache does not know (yet): placed when the node arrives.
         self._orphans: dict[str, dict[str, Pod]] = {}
@@ -268,6 +275,19 @@ class SchedulerCache:
         self._refresh_images()
         return self._versions[: len(self._names)]
 
+    @property
+    def row_tick(self) -> int:
+        """How many node-info changes the cache has made (see :meth:`rows_changed_since`)."""
+        return self._row_log_base + len(self._row_log)
+
+    def rows_changed_since(self, tick: int) -> list[int] | None:
+        """Rows whose node info changed after :attr:`row_tick` was ``tick`` (repeats
+        possible), or ``None`` when that is too long ago to tell."""
+        start = tick - self._row_log_base
+        if start < 0:
+            return None
+        return self._row_log[start:]
+
     def snapshot(self) -> Snapshot:
         """The nodes and volumes as one scheduling cycle sees them (reused while unchanged)."""
         self._refresh_images()
@@ -292,12 +312,12 @@ class SchedulerCache:
     def table(self) -> NodeTable:
         """The node table over the current rows (views: valid until the cache changes)."""
         n = len(self._names)
-        return NodeTable(
+        return NodeTable.from_columns(
             names=self.names,
             resources=tuple(self._resources),
-            allocatable=self._alloc[:n],
-            requested=self._req[:n],
-            non_zero_requested=self._nzreq[:n],
+            allocatable=self._alloc[:, :n],
+            requested=self._req[:, :n],
+            non_zero_requested=self._nzreq[:, :n],
             pods=self._npods[:n],
             allowed_pods=self._allowed[:n],
         )
@@ -360,9 +380,15 @@ class SchedulerCache:
             self._add_columns(new)
         i = self._rows[name]
         self._infos[i] = info
-        self._alloc[i] = self._vector(alloc)
-        self._req[i] = self._vector(info.requested)
-        self._nzreq[i] = self._vector(info.non_zero_requested)
+        log = self._row_log
+        log.append(i)
+        if len(log) > _ROW_LOG_SIZE:
+            drop = len(log) // 2
+            del log[:drop]
+            self._row_log_base += drop
+        self._alloc[:, i] = self._vector(alloc)
+        self._req[:, i] = self._vector(info.requested)
+        self._nzreq[:, i] = self._vector(info.non_zero_requested)
         self._npods[i] = len(info.pods)
         self._allowed[i] = alloc.pods
         if node_changed:
@@ -380,16 +406,16 @@ class SchedulerCache:
         self._resources = [*_CORE, *sorted({*self._resources[3:], *extra})]
         n = len(self._names)
         # Rebuild the matrices with the new columns from the node infos (rare).
-        self._alloc = np.zeros((self._cap, len(self._resources)), dtype=np.int64)
+        self._alloc = np.zeros((len(self._resources), self._cap), dtype=np.int64)
         self._req = np.zeros_like(self._alloc)
         self._nzreq = np.zeros_like(self._alloc)
         for other, i in self._rows.items():
             if i >= n or other not in self._nodes:
                 continue
             info = self._nodes[other]
-            self._alloc[i] = self._vector(info.allocatable)
-            self._req[i] = self._vector(info.requested)
-            self._nzreq[i] = self._vector(info.non_zero_requested)
+            self._alloc[:, i] = self._vector(info.allocatable)
+            self._req[:, i] = self._vector(info.requested)
+            self._nzreq[:, i] = self._vector(info.non_zero_requested)
         self.layout += 1
 
     def _ensure_capacity(self, n: int) -> None:
@@ -399,9 +425,9 @@ class SchedulerCache:
         m = len(self._resources)
 
         def grow2(a: IntArray) -> IntArray:
-            out = np.zeros((cap, m), dtype=np.int64)
-            rows = min(len(a), self._cap)
-            out[:rows] = a[:rows]
+            out = np.zeros((m, cap), dtype=np.int64)
+            rows = min(a.shape[1], self._cap)
+            out[:, :rows] = a[:, :rows]
             return out
 
         def grow1(a: IntArray) -> IntArray:

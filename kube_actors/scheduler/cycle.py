@@ -6,14 +6,16 @@
 are found (``percentageOfNodesToScore``, starting where the previous cycle stopped), PostFilter
 when none fits, PreScore, Score, NormalizeScore, and a seeded random pick among the top scores.
 
-Every plugin can be evaluated in three ways, and the cycle picks the cheapest it offers:
+Every plugin can be evaluated in several ways, and the cycle picks the cheapest it offers:
 
+- node-local (``local_key``): memoized per node and distinct key; each cycle recomputes only
+  the nodes whose info (node or pods) changed since the last one, per node;
 - vectorized (``filter_all`` / ``score_all`` / ``normalize_all``) over the cache's node table;
 - node-static (``static_key``): evaluated per node once per distinct key and memoized until
   the node object changes;
 - per node, the form every plugin has.
 
-All three give the same answers (``tests/scheduler/test_cycle.py`` checks the cycle against
+All of them give the same answers (``tests/scheduler/test_cycle.py`` checks the cycle against
 :func:`~kube_actors.scheduler.explain.explain`, which uses only the per-node form).
 """
 
@@ -33,6 +35,7 @@ from kube_actors.scheduler.explain import fit_error_message, num_feasible_nodes_
 from kube_actors.scheduler.fast import (
     FilterAllPlugin,
     IntArray,
+    NodeLocalPlugin,
     NodeStaticPlugin,
     NodeTable,
     NormalizeAllPlugin,
@@ -66,6 +69,8 @@ __all__ = ["Framework", "ScheduleResult"]
 
 _SUCCESS = int(Code.SUCCESS)
 _MEMO_SIZE = 256
+#: Changed rows a node-local memo catches up one by one; more, and it recomputes in full.
+_LOCAL_PATCH_LIMIT = 32
 
 
 @attrs.frozen
@@ -146,6 +151,16 @@ class Framework:
             for p in (*self._plugins.filter, *(s for s, _ in self._plugins.score))
             if isinstance(p, NodeStaticPlugin)
         }
+        self._local = {
+            p.name
+            for p in (*self._plugins.filter, *(s for s, _ in self._plugins.score))
+            if isinstance(p, NodeLocalPlugin)
+        }
+        # (plugin, kind, key) -> [layout, row tick, values]
+        self._local_memo: OrderedDict[tuple[str, str, Hashable], list[object]] = OrderedDict()
+        # The memo keys of the pod in the current cycle (plugins are asked once per pod).
+        self._keys_pod: Pod | None = None
+        self._keys: dict[tuple[str, bool], Hashable | None] = {}
         self._vector_score = {
             p.name for p, _ in self._plugins.score if isinstance(p, ScoreAllPlugin)
         }
@@ -257,6 +272,11 @@ class Framework:
             name = plugin.name
             if name in skipped:
                 continue
+            if name in self._local:
+                local = self._local_values(state, pod, snapshot, table, plugin, "filter")
+                if local is not None:
+                    mask &= local == _SUCCESS
+                    continue
             if name in self._vector_filter:
                 mask &= cast(FilterAllPlugin, plugin).filter_all(state, pod, table) == _SUCCESS
             elif name in self._static:
@@ -268,7 +288,7 @@ class Framework:
     def _static_values(
         self, state: CycleState, pod: Pod, snapshot: Snapshot, plugin: Plugin, kind: str
     ) -> IntArray | None:
-        key = cast(NodeStaticPlugin, plugin).static_key(pod)
+        key = self._memo_key(plugin, pod, static=True)
         if key is None:
             return None
         memo_key = (plugin.name, kind, key)
@@ -304,6 +324,77 @@ class Framework:
             self._memo.popitem(last=False)
         return values
 
+    def _memo_key(self, plugin: Plugin, pod: Pod, *, static: bool) -> Hashable | None:
+        """``plugin``'s ``static_key`` or ``local_key`` of ``pod``, computed once per pod."""
+        if self._keys_pod is not pod:
+            self._keys_pod = pod
+            self._keys = {}
+        keys = self._keys
+        slot = (plugin.name, static)
+        if slot in keys:
+            return keys[slot]
+        key = (
+            cast(NodeStaticPlugin, plugin).static_key(pod)
+            if static
+            else cast(NodeLocalPlugin, plugin).local_key(pod)
+        )
+        keys[slot] = key
+        return key
+
+    def _local_values(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        table: NodeTable,
+        plugin: Plugin,
+        kind: str,
+    ) -> IntArray | None:
+        """A node-local plugin's filter codes or raw scores for every row, from its memo
+        caught up with the rows changed since; ``None`` when the pod has no key."""
+        key = self._memo_key(plugin, pod, static=False)
+        if key is None:
+            return None
+        cache = self.cache
+        memo_key = (plugin.name, kind, key)
+        entry = self._local_memo.get(memo_key)
+        tick = cache.row_tick
+        if entry is not None and entry[0] == cache.layout:
+            changed = cache.rows_changed_since(cast(int, entry[1]))
+            if changed is not None and len(changed) <= _LOCAL_PATCH_LIMIT:
+                values = cast(IntArray, entry[2])
+                if changed:
+                    nodes = snapshot.nodes
+                    if kind == "filter":
+                        check = cast(FilterPlugin, plugin).filter
+                        for row in set(changed):
+                            values[row] = int(check(state, pod, nodes[row]).code)
+                    else:
+                        score = cast(ScorePlugin, plugin).score
+                        for row in set(changed):
+                            values[row] = score(state, pod, nodes[row])
+                entry[1] = tick
+                self._local_memo.move_to_end(memo_key)
+                return values
+        if kind == "filter":
+            if plugin.name in self._vector_filter:
+                values = cast(FilterAllPlugin, plugin).filter_all(state, pod, table).copy()
+            else:
+                check = cast(FilterPlugin, plugin).filter
+                values = np.array(
+                    [int(check(state, pod, info).code) for info in snapshot.nodes],
+                    dtype=np.int64,
+                )
+        elif plugin.name in self._vector_score:
+            values = cast(ScoreAllPlugin, plugin).score_all(state, pod, table).copy()
+        else:
+            score = cast(ScorePlugin, plugin).score
+            values = np.array([score(state, pod, info) for info in snapshot.nodes], dtype=np.int64)
+        self._local_memo[memo_key] = [cache.layout, tick, values]
+        if len(self._local_memo) > _MEMO_SIZE:
+            self._local_memo.popitem(last=False)
+        return values
+
     def _dynamic_plugins(self, pod: Pod, skipped: set[str]) -> tuple[FilterPlugin, ...]:
         """The filters the vector mask does not cover for ``pod``, in order."""
         out: list[FilterPlugin] = []
@@ -311,7 +402,9 @@ class Framework:
             name = plugin.name
             if name in skipped or name in self._vector_filter:
                 continue
-            if name in self._static and cast(NodeStaticPlugin, plugin).static_key(pod) is not None:
+            if name in self._local and self._memo_key(plugin, pod, static=False) is not None:
+                continue
+            if name in self._static and self._memo_key(plugin, pod, static=True) is not None:
                 continue
             out.append(plugin)
         return tuple(out)
@@ -435,13 +528,15 @@ class Framework:
             name = plugin.name
             if name in skipped:
                 continue
-            raw: IntArray | None = None
-            if name in self._vector_score:
+            full: IntArray | None = None
+            if name in self._local:
+                full = self._local_values(state, pod, snapshot, table, plugin, "score")
+            if full is None and name in self._static:
+                full = self._static_values(state, pod, snapshot, plugin, "score")
+            raw = full[rows] if full is not None else None
+            if raw is None and name in self._vector_score:
                 sub = sub if sub is not None else table.take(rows)
                 raw = cast(ScoreAllPlugin, plugin).score_all(state, pod, sub)
-            elif name in self._static:
-                full = self._static_values(state, pod, snapshot, plugin, "score")
-                raw = full[rows] if full is not None else None
             if raw is None:
                 raw = np.array([plugin.score(state, pod, info) for info in infos], dtype=np.int64)
             if name in self._vector_normalize:

@@ -12,7 +12,6 @@ import operator
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -23,6 +22,7 @@ from kube_actors.scheduler.nodeinfo import Resource, Snapshot
 __all__ = [
     "FilterAllPlugin",
     "IntArray",
+    "NodeLocalPlugin",
     "NodeStaticPlugin",
     "NormalizeAllPlugin",
     "ScoreAllPlugin",
@@ -86,21 +86,116 @@ class NodeStaticPlugin(Protocol):
         ...
 
 
-@attrs.frozen(eq=False)
-class NodeTable:
-    """Allocatable and requested amounts of every node as ``(nodes, resources)`` int64 arrays.
+@runtime_checkable
+class NodeLocalPlugin(Protocol):
+    """A plugin whose Filter and Score depend only on the pod and one node's
+    :class:`~kube_actors.scheduler.nodeinfo.NodeInfo` (the node object and the pods on it).
 
-    ``requested`` sums real requests, ``non_zero_requested`` the requests with the scoring
-    defaults (cpu and memory columns only differ).
+    Not on other nodes, nor on anything else in the cycle. The scheduler then keeps each
+    node's answer per distinct ``local_key`` and, from one cycle to the next, recomputes only
+    the nodes whose info changed since (typically the one the last pod was assumed on), with
+    the per-node form; a full recomputation uses the vectorized form when the plugin has one.
     """
 
-    names: tuple[str, ...]
-    resources: tuple[str, ...]
-    allocatable: IntArray
-    requested: IntArray
-    non_zero_requested: IntArray
-    pods: IntArray
-    allowed_pods: IntArray
+    def local_key(self, pod: Pod) -> Hashable | None:
+        """What of ``pod`` the results depend on (hashable); ``None``: do not memoize."""
+        ...
+
+
+# The amount kinds of a NodeTable.
+_ALLOC, _REQ, _NZ = 0, 1, 2
+
+
+class NodeTable:
+    """Allocatable and requested amounts of every node, one int64 column per resource.
+
+    ``requested`` sums real requests, ``non_zero_requested`` the requests with the scoring
+    defaults (cpu and memory columns only differ). Columns are stored contiguously, so a
+    kernel reading one resource of every node (:meth:`allocatable_of`, :meth:`requested_of`)
+    touches one dense array; the ``(nodes, resources)`` matrices are views over the same data.
+
+    A table from :meth:`take` reads its rows from the parent lazily, column by column, so a
+    score kernel pays only for the columns it uses.
+    """
+
+    __slots__ = (
+        "_allowed",
+        "_amounts",
+        "_cache",
+        "_n",
+        "_names",
+        "_parent",
+        "_pods",
+        "_rows",
+        "resources",
+    )
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        resources: tuple[str, ...],
+        allocatable: IntArray,
+        requested: IntArray,
+        non_zero_requested: IntArray,
+        pods: IntArray,
+        allowed_pods: IntArray,
+    ) -> None:
+        """A table from ``(nodes, resources)`` matrices and per-node pod counts."""
+        n = len(names)
+        m = len(resources)
+
+        def columns(matrix: IntArray) -> IntArray:
+            return np.ascontiguousarray(np.asarray(matrix, dtype=np.int64).reshape(n, m).T)
+
+        self._init(
+            names,
+            resources,
+            (columns(allocatable), columns(requested), columns(non_zero_requested)),
+            np.asarray(pods, dtype=np.int64),
+            np.asarray(allowed_pods, dtype=np.int64),
+        )
+
+    def _init(
+        self,
+        names: tuple[str, ...] | None,
+        resources: tuple[str, ...],
+        amounts: tuple[IntArray, IntArray, IntArray] | None,
+        pods: IntArray | None,
+        allowed: IntArray | None,
+        *,
+        n: int | None = None,
+        parent: NodeTable | None = None,
+        rows: IntArray | None = None,
+    ) -> None:
+        self._names = names
+        self.resources = resources
+        # Allocatable, requested, non-zero requested, each (resources, nodes): row j is
+        # resource j of every node, contiguous. None in a taken table (read from the parent).
+        self._amounts = amounts
+        self._pods = pods
+        self._allowed = allowed
+        self._n = len(pods) if n is None and pods is not None else (n or 0)
+        self._parent = parent
+        self._rows = rows
+        self._cache: dict[tuple[int, int], IntArray] = {}
+
+    @classmethod
+    def from_columns(
+        cls,
+        names: tuple[str, ...],
+        resources: tuple[str, ...],
+        allocatable: IntArray,
+        requested: IntArray,
+        non_zero_requested: IntArray,
+        pods: IntArray,
+        allowed_pods: IntArray,
+    ) -> NodeTable:
+        """A table over ``(resources, nodes)`` arrays whose rows are contiguous (no copy)."""
+        table = cls.__new__(cls)
+        table._init(
+            names, resources, (allocatable, requested, non_zero_requested), pods, allowed_pods
+        )
+        return table
 
     @classmethod
     def from_snapshot(cls, snapshot: Snapshot, extra: Iterable[str] = ()) -> NodeTable:
@@ -129,19 +224,105 @@ class NodeTable:
         )
 
     def __len__(self) -> int:
-        return len(self.pods)
+        return self._n
+
+    # --- columns --------------------------------------------------------------------------
+
+    def _source(self) -> tuple[NodeTable, IntArray]:
+        """The parent table and its rows this table was taken from."""
+        parent, rows = self._parent, self._rows
+        if parent is None or rows is None:
+            raise AssertionError("only a taken table has a parent")
+        return parent, rows
+
+    def _column(self, kind: int, j: int) -> IntArray:
+        """Resource ``j`` of every node, of one amount kind (``_ALLOC``, ``_REQ``, ``_NZ``)."""
+        if self._amounts is not None:
+            column: IntArray = self._amounts[kind][j]
+            return column
+        key = (kind, j)
+        cached = self._cache.get(key)
+        if cached is None:
+            parent, rows = self._source()
+            cached = self._cache[key] = parent._column(kind, j)[rows]
+        return cached
+
+    def _matrix(self, kind: int) -> IntArray:
+        """``(nodes, resources)`` view of one amount kind."""
+        if self._amounts is not None:
+            return self._amounts[kind].T
+        key = (kind, -1)
+        cached = self._cache.get(key)
+        if cached is None:
+            parent, rows = self._source()
+            cached = self._cache[key] = parent._matrix(kind)[rows]
+        return cached
+
+    def allocatable_of(self, name: str) -> IntArray:
+        """Allocatable ``name`` of every node (zeros when no node has it)."""
+        j = self.column(name)
+        return np.zeros(self._n, dtype=np.int64) if j is None else self._column(_ALLOC, j)
+
+    def requested_of(self, name: str, *, non_zero: bool = False) -> IntArray:
+        """Requested ``name`` of every node (with the scoring defaults when ``non_zero``)."""
+        j = self.column(name)
+        if j is None:
+            return np.zeros(self._n, dtype=np.int64)
+        return self._column(_NZ if non_zero else _REQ, j)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Node names, in row order."""
+        if self._names is None:
+            parent, rows = self._source()
+            self._names = _pick(parent.names, rows)
+        return self._names
+
+    @property
+    def allocatable(self) -> IntArray:
+        """``(nodes, resources)`` allocatable amounts."""
+        return self._matrix(_ALLOC)
+
+    @property
+    def requested(self) -> IntArray:
+        """``(nodes, resources)`` requested amounts (real requests)."""
+        return self._matrix(_REQ)
+
+    @property
+    def non_zero_requested(self) -> IntArray:
+        """``(nodes, resources)`` requested amounts with the scoring defaults."""
+        return self._matrix(_NZ)
+
+    @property
+    def pods(self) -> IntArray:
+        """Pods on each node (assumed ones included)."""
+        if self._pods is None:
+            parent, rows = self._source()
+            self._pods = parent.pods[rows]
+        return self._pods
+
+    @property
+    def allowed_pods(self) -> IntArray:
+        """Each node's allocatable pod count."""
+        if self._allowed is None:
+            parent, rows = self._source()
+            self._allowed = parent.allowed_pods[rows]
+        return self._allowed
 
     def take(self, rows: IntArray) -> NodeTable:
-        """The sub-table of ``rows`` (in that order)."""
-        return NodeTable(
-            names=_pick(self.names, rows),
-            resources=self.resources,
-            allocatable=self.allocatable[rows],
-            requested=self.requested[rows],
-            non_zero_requested=self.non_zero_requested[rows],
-            pods=self.pods[rows],
-            allowed_pods=self.allowed_pods[rows],
+        """The sub-table of ``rows`` (in that order); its columns are read on first use."""
+        table = NodeTable.__new__(NodeTable)
+        table._init(
+            None,
+            self.resources,
+            None,
+            None,
+            None,
+            n=len(rows),
+            parent=self,
+            rows=rows,
         )
+        return table
 
     def column(self, name: str) -> int | None:
         """The column of resource ``name``, or ``None`` when no node has it."""
@@ -157,22 +338,24 @@ class NodeTable:
 
         With ``non_zero``, cpu and memory use the non-zero sums and ``non_zero``'s amounts.
         """
-        n = len(self)
-        req = np.zeros((n, len(names)), dtype=np.int64)
-        alloc = np.zeros((n, len(names)), dtype=np.int64)
-        for j, name in enumerate(names):
-            col = self.column(name)
-            use_nz = non_zero is not None and name in ("cpu", "memory")
-            pod_amount = (
-                non_zero.get(name) if non_zero is not None and use_nz else request.get(name)
-            )
-            if col is not None:
-                source = self.non_zero_requested if use_nz else self.requested
-                req[:, j] = source[:, col] + pod_amount
-                alloc[:, j] = self.allocatable[:, col]
-            else:
-                req[:, j] = pod_amount
+        req_cols, alloc_cols = self.amount_columns(names, request, non_zero)
+        n = self._n
+        req = np.array(req_cols, dtype=np.int64).reshape(len(names), n).T
+        alloc = np.array(alloc_cols, dtype=np.int64).reshape(len(names), n).T
         return req, alloc
+
+    def amount_columns(
+        self, names: Sequence[str], request: Resource, non_zero: Resource | None
+    ) -> tuple[list[IntArray], list[IntArray]]:
+        """:meth:`amounts` as one array per resource: ``(requested + pod, allocatable)``."""
+        reqs: list[IntArray] = []
+        allocs: list[IntArray] = []
+        for name in names:
+            use_nz = non_zero is not None and name in ("cpu", "memory")
+            pod_amount = non_zero.get(name) if use_nz and non_zero else request.get(name)
+            reqs.append(self.requested_of(name, non_zero=use_nz) + pod_amount)
+            allocs.append(self.allocatable_of(name))
+        return reqs, allocs
 
 
 def _pick(names: tuple[str, ...], rows: IntArray) -> tuple[str, ...]:
@@ -196,86 +379,115 @@ def normalize_array(scores: IntArray, *, reverse: bool = False) -> IntArray:
 def fit_kernel(table: NodeTable, request: Resource) -> IntArray:
     """NodeResourcesFit's filter for every node at once, as ``Code`` values per node."""
     n = len(table)
-    failed: BoolArray = table.pods + 1 > table.allowed_pods
-    unresolvable: BoolArray = np.zeros(n, dtype=np.bool_)
+    ok: BoolArray = table.pods < table.allowed_pods
+    wanted: list[tuple[int, int]] = []  # (column, amount)
     if not request.is_zero:
-        wanted = [("cpu", request.milli_cpu), ("memory", request.memory)]
-        wanted.append(("ephemeral-storage", request.ephemeral_storage))
-        wanted.extend(request.scalar.items())
-        for name, amount in wanted:
+        amounts = [("cpu", request.milli_cpu), ("memory", request.memory)]
+        amounts.append(("ephemeral-storage", request.ephemeral_storage))
+        amounts.extend(request.scalar.items())
+        for name, amount in amounts:
             if amount <= 0:
                 continue
             col = table.column(name)
             if col is None:  # no node has it: every node lacks it entirely
-                failed = np.ones(n, dtype=np.bool_)
-                unresolvable = np.ones(n, dtype=np.bool_)
-                continue
-            alloc = table.allocatable[:, col]
-            free = alloc - table.requested[:, col]
-            failed = failed | (amount > free)
-            unresolvable = unresolvable | ((amount > free) & (amount > alloc))
+                return np.full(n, int(Code.UNSCHEDULABLE_AND_UNRESOLVABLE), dtype=np.int64)
+            ok &= table._column(_ALLOC, col) - table._column(_REQ, col) >= amount
+            wanted.append((col, amount))
+    if ok.all():
+        return np.zeros(n, dtype=np.int64)  # Code.SUCCESS is 0: the common case
+    # Unresolvable: some request exceeds the whole allocatable (which implies it does not fit).
+    unresolvable = np.zeros(n, dtype=np.bool_)
+    for col, amount in wanted:
+        unresolvable |= table._column(_ALLOC, col) < amount
     codes: IntArray = np.where(
-        failed,
-        np.where(unresolvable, int(Code.UNSCHEDULABLE_AND_UNRESOLVABLE), int(Code.UNSCHEDULABLE)),
+        ok,
         int(Code.SUCCESS),
+        np.where(unresolvable, int(Code.UNSCHEDULABLE_AND_UNRESOLVABLE), int(Code.UNSCHEDULABLE)),
     ).astype(np.int64)
     return codes
 
 
-def _weighted_mean(scores: IntArray, alloc: IntArray, weights: Sequence[int]) -> IntArray:
-    w = np.array(weights, dtype=np.int64)
-    present = alloc != 0  # resources a node does not have are skipped, as per node
-    total = (scores * w * present).sum(axis=1)
-    weight_sum = (w * present).sum(axis=1)
-    out: IntArray = np.where(weight_sum > 0, total // np.maximum(weight_sum, 1), 0)
-    return out.astype(np.int64)
+def _weighted_mean(
+    scores: Sequence[IntArray], allocs: Sequence[IntArray], weights: Sequence[int]
+) -> IntArray:
+    """Per row: sum(score * weight) // sum(weight) over the resources the node has (alloc != 0),
+    0 when it has none of them."""
+    n = len(allocs[0]) if allocs else 0
+    if not scores:
+        return np.zeros(n, dtype=np.int64)
+    if all(bool(a.all()) for a in allocs):  # every node has every resource: scalar divisor
+        total = scores[0] * weights[0] if weights[0] != 1 else scores[0].copy()
+        for s, w in zip(scores[1:], weights[1:], strict=True):
+            total += s * w if w != 1 else s
+        out: IntArray = total // sum(weights)
+        return out
+    total = np.zeros(n, dtype=np.int64)
+    weight_sum = np.zeros(n, dtype=np.int64)
+    for s, a, w in zip(scores, allocs, weights, strict=True):
+        present = a != 0  # resources a node does not have are skipped, as per node
+        total += np.where(present, s * w, 0)
+        weight_sum += present * w
+    mean: IntArray = np.where(weight_sum > 0, total // np.maximum(weight_sum, 1), 0)
+    return mean.astype(np.int64)
 
 
-def least_allocated_kernel(req: IntArray, alloc: IntArray, weights: Sequence[int]) -> IntArray:
-    """``least_allocated`` for every row."""
-    safe = np.maximum(alloc, 1)
-    scores = np.where(req > alloc, 0, (alloc - req) * MAX_NODE_SCORE // safe)
-    return _weighted_mean(scores.astype(np.int64), alloc, weights)
+def least_allocated_kernel(
+    reqs: Sequence[IntArray], allocs: Sequence[IntArray], weights: Sequence[int]
+) -> IntArray:
+    """``least_allocated`` for every row; one requested and one allocatable array per resource."""
+    scores = []
+    for req, alloc in zip(reqs, allocs, strict=True):
+        # (alloc - req) * 100 // alloc, and 0 when req > alloc: the floor of a negative
+        # numerator is negative, so clamping at 0 gives exactly that.
+        scores.append(np.maximum((alloc - req) * MAX_NODE_SCORE // np.maximum(alloc, 1), 0))
+    return _weighted_mean(scores, allocs, weights)
 
 
-def most_allocated_kernel(req: IntArray, alloc: IntArray, weights: Sequence[int]) -> IntArray:
-    """``most_allocated`` for every row."""
-    safe = np.maximum(alloc, 1)
-    scores = np.minimum(req, alloc) * MAX_NODE_SCORE // safe
-    return _weighted_mean(scores.astype(np.int64), alloc, weights)
+def most_allocated_kernel(
+    reqs: Sequence[IntArray], allocs: Sequence[IntArray], weights: Sequence[int]
+) -> IntArray:
+    """``most_allocated`` for every row; one requested and one allocatable array per resource."""
+    scores = [
+        np.minimum(req, alloc) * MAX_NODE_SCORE // np.maximum(alloc, 1)
+        for req, alloc in zip(reqs, allocs, strict=True)
+    ]
+    return _weighted_mean(scores, allocs, weights)
 
 
-def balanced_kernel(req: IntArray, alloc: IntArray) -> IntArray:
-    """``balanced_score`` for every row, with the same float operations in the same order."""
-    n, m = req.shape
-    present = alloc != 0
-    if m == 2 and bool(present.all()):
+def balanced_kernel(reqs: Sequence[IntArray], allocs: Sequence[IntArray]) -> IntArray:
+    """``balanced_score`` for every row, with the same float operations in the same order;
+    one requested and one allocatable array per resource."""
+    m = len(reqs)
+    n = len(allocs[0]) if allocs else 0
+    if m == 2 and all(bool(a.all()) for a in allocs):
         # The common case (cpu and memory on every node): |f1 - f2| / 2, as below.
-        f = np.minimum(req / alloc, 1.0)
-        two: IntArray = np.trunc((1 - np.abs((f[:, 0] - f[:, 1]) / 2)) * MAX_NODE_SCORE).astype(
-            np.int64
-        )
+        f0 = np.minimum(reqs[0] / allocs[0], 1.0)
+        f1 = np.minimum(reqs[1] / allocs[1], 1.0)
+        two: IntArray = np.trunc((1 - np.abs((f0 - f1) / 2)) * MAX_NODE_SCORE).astype(np.int64)
         return two
-    safe = np.where(present, alloc, 1).astype(np.float64)
-    fractions = np.minimum(req.astype(np.float64) / safe, 1.0)
-    count = present.sum(axis=1)
+    presents = [a != 0 for a in allocs]
+    fractions = [
+        np.minimum(r.astype(np.float64) / np.where(p, a, 1).astype(np.float64), 1.0)
+        for r, a, p in zip(reqs, allocs, presents, strict=True)
+    ]
+    count = np.zeros(n, dtype=np.int64)
+    for p in presents:
+        count += p
     # Sequential sums over columns, like Python's sum(), so rounding matches exactly.
     total = np.zeros(n, dtype=np.float64)
     first = np.zeros(n, dtype=np.float64)
     second = np.zeros(n, dtype=np.float64)
     seen = np.zeros(n, dtype=np.int64)
-    for j in range(m):
-        f = fractions[:, j]
-        here = present[:, j]
+    for f, here in zip(fractions, presents, strict=True):
         total = np.where(here, total + f, total)
         first = np.where(here & (seen == 0), f, first)
         second = np.where(here & (seen == 1), f, second)
         seen = seen + here
     mean = total / np.maximum(count, 1)
     squares = np.zeros(n, dtype=np.float64)
-    for j in range(m):
-        d = fractions[:, j] - mean
-        squares = np.where(present[:, j], squares + d * d, squares)
+    for f, here in zip(fractions, presents, strict=True):
+        d = f - mean
+        squares = np.where(here, squares + d * d, squares)
     many = np.sqrt(squares / np.maximum(count, 1))
     std = np.where(count == 2, np.abs((first - second) / 2), np.where(count > 2, many, 0.0))
     out: IntArray = np.trunc((1 - std) * MAX_NODE_SCORE).astype(np.int64)

@@ -7,7 +7,7 @@ count, and whole units for extended resources.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from types import MappingProxyType
 
 import attrs
@@ -83,6 +83,17 @@ class Resource:
             ),
             pods=resources["pods"].value() if "pods" in resources else 0,
             scalar=scalar,
+        )
+
+    @property
+    def key(self) -> tuple[Hashable, ...]:
+        """The amounts as a hashable tuple (equal for equal resources)."""
+        return (
+            self.milli_cpu,
+            self.memory,
+            self.ephemeral_storage,
+            self.pods,
+            *sorted(self.scalar.items()),
         )
 
     def get(self, name: str) -> int:
@@ -312,6 +323,11 @@ class NodeInfo:
     pods_with_affinity: tuple[Pod, ...] = ()
     #: The pods here with *required* anti-affinity terms, which every incoming pod must respect.
     pods_with_required_anti_affinity: tuple[Pod, ...] = ()
+    # (node, its allocatable as a Resource): parsing quantities on every read is slow, and
+    # copies made with a different node must not reuse it, hence the node it belongs to.
+    _allocatable_memo: tuple[Node, Resource] | None = attrs.field(
+        default=None, eq=False, repr=False, alias="_allocatable_memo"
+    )
 
     @classmethod
     def build(cls, node: Node, pods: Iterable[Pod] = ()) -> NodeInfo:
@@ -329,7 +345,14 @@ class NodeInfo:
     @property
     def allocatable(self) -> Resource:
         """The node's allocatable resources."""
-        return Resource.from_list(self.node.status.allocatable)
+        memo = self._allocatable_memo
+        node = self.node
+        if memo is not None and memo[0] is node:
+            return memo[1]
+        resource = Resource.from_list(node.status.allocatable)
+        # A cache on an immutable value: equality and hashing ignore it.
+        object.__setattr__(self, "_allocatable_memo", (node, resource))
+        return resource
 
     def with_pod(self, pod: Pod) -> NodeInfo:
         """This node with ``pod`` added (the scheduler "assuming" it)."""

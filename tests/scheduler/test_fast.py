@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
-from kube_actors.scheduler import CycleState, Snapshot
+from kube_actors.scheduler import CycleState, SchedulerCache, Snapshot
 from kube_actors.scheduler.fast import NodeTable
 from kube_actors.scheduler.plugins import BalancedAllocation, NodeResourcesFit
 from tests.scheduler.builders import container, node, pod
@@ -83,6 +84,40 @@ def test_fast_and_per_node_paths_agree(seed):
                 continue
             slow = [plugin.score(state, p, n) for n in snapshot.nodes]
             assert plugin.score_all(state, p, table).tolist() == slow, args
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cache_table_and_sub_tables_equal_a_table_built_from_the_snapshot(seed):
+    snapshot, incoming = random_cluster(seed)
+    cache = SchedulerCache()
+    for info in snapshot.nodes:
+        cache.add_node(info.node)
+    for info in snapshot.nodes:
+        for p in info.pods:
+            cache.add_pod(p)
+    built = NodeTable.from_snapshot(snapshot)
+    live = cache.table()
+    rng = random.Random(seed)
+    rows = np.array(rng.sample(range(len(built)), k=len(built) // 2), dtype=np.int64)
+    for table, other in ((built, live), (built.take(rows), live.take(rows))):
+        assert table.names == other.names
+        assert table.resources == other.resources
+        for name in ("allocatable", "requested", "non_zero_requested", "pods", "allowed_pods"):
+            assert getattr(table, name).tolist() == getattr(other, name).tolist(), name
+        for j, resource in enumerate(table.resources):
+            assert table.allocatable_of(resource).tolist() == table.allocatable[:, j].tolist()
+            assert other.requested_of(resource, non_zero=True).tolist() == (
+                table.non_zero_requested[:, j].tolist()
+            )
+    sub = built.take(rows)
+    assert sub.names == tuple(built.names[r] for r in rows.tolist())
+    assert sub.requested.tolist() == built.requested[rows].tolist()
+    for p in incoming:  # kernels over a sub-table score exactly its rows
+        fit = NodeResourcesFit()
+        state = CycleState()
+        fit.pre_filter(state, p, snapshot)
+        everywhere = fit.score_all(state, p, built)
+        assert fit.score_all(state, p, sub).tolist() == everywhere[rows].tolist()
 
 
 def test_table_columns_and_empty_cluster():

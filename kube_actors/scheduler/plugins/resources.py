@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import attrs
@@ -218,6 +218,10 @@ class NodeResourcesFit:
         cached = state.read(_FIT_KEY)
         return cached if isinstance(cached, Resource) else pod_requests(pod)
 
+    def local_key(self, pod: Pod) -> Hashable:
+        """Filter and score depend on the pod's requests (real and non-zero) and one node."""
+        return (pod_requests(pod).key, pod_requests(pod, non_zero=True).key)
+
     def filter(self, state: CycleState, pod: Pod, node: NodeInfo) -> Status:
         """ "Too many pods" / "Insufficient <resource>" for each request above what is free.
 
@@ -234,14 +238,14 @@ class NodeResourcesFit:
         """:meth:`score` for every node of ``table`` at once (raw scores, node order)."""
         names = [r.name for r in self.resources]
         weights = [r.weight for r in self.resources]
-        req, alloc = table.amounts(
-            names, self._request(state, pod), pod_requests(pod, non_zero=True)
-        )
+        request = self._request(state, pod)
+        non_zero = pod_requests(pod, non_zero=True)
         if self.strategy == "LeastAllocated":
-            return least_allocated_kernel(req, alloc, weights)
+            return least_allocated_kernel(*table.amount_columns(names, request, non_zero), weights)
         if self.strategy == "MostAllocated":
-            return most_allocated_kernel(req, alloc, weights)
+            return most_allocated_kernel(*table.amount_columns(names, request, non_zero), weights)
         # RequestedToCapacityRatio's piecewise shape stays a per-row loop.
+        req, alloc = table.amounts(names, request, non_zero)
         rows = [
             self._scorer(r.tolist(), a.tolist(), weights) for r, a in zip(req, alloc, strict=True)
         ]
@@ -328,6 +332,10 @@ class BalancedAllocation:
         state.write(_BALANCED_KEY, request)
         return Status.success()
 
+    def local_key(self, pod: Pod) -> Hashable:
+        """The score depends on the pod's requests and one node."""
+        return pod_requests(pod).key
+
     def score(self, state: CycleState, pod: Pod, node: NodeInfo) -> int:
         """``balanced_score`` of node requests plus the pod's, over allocatable."""
         cached = state.read(_BALANCED_KEY)
@@ -340,8 +348,9 @@ class BalancedAllocation:
         """:meth:`score` for every node of ``table`` at once (raw scores, node order)."""
         cached = state.read(_BALANCED_KEY)
         request = cached if isinstance(cached, Resource) else pod_requests(pod)
-        req, alloc = table.amounts([r.name for r in self.resources], request, None)
-        return balanced_kernel(req, alloc)
+        return balanced_kernel(
+            *table.amount_columns([r.name for r in self.resources], request, None)
+        )
 
     def normalize_scores(
         self, state: CycleState, pod: Pod, scores: Mapping[str, int]
