@@ -3,11 +3,11 @@
 Shared informers feed pods and nodes into the :class:`~kube_actors.scheduler.cache.SchedulerCache`
 and pending pods into the :class:`~kube_actors.scheduler.queue.SchedulingQueue`; one loop pops
 a pod, runs the scheduling cycle of its profile (:class:`~kube_actors.scheduler.cycle.Framework`),
-assumes it on the chosen node, runs Reserve and Permit, and starts the binding cycle (wait for
-Permit, PreBind, Bind, PostBind) as a task of its own, so the next pod is scheduled while the
-binding is written. A failed cycle records a ``FailedScheduling`` Event and the
-``PodScheduled=False`` condition with upstream's message, and requeues the pod; a preemption
-proposal nominates the node and deletes the victims.
+assumes it on the chosen node, runs Reserve and Permit, and hands the binding cycle (wait for
+Permit, PreBind, Bind, PostBind) to a pool of binder tasks (a pod a Permit plugin holds gets a
+task of its own), so the next pod is scheduled while the binding is written. A failed cycle
+records a ``FailedScheduling`` Event and the ``PodScheduled=False`` condition with upstream's
+message, and requeues the pod; a preemption proposal nominates the node and deletes the victims.
 
 >>> from kube_actors.api import Node, NodeStatus, ObjectMeta, Pod, PodSpec, Container
 >>> from kube_actors.api import parse_quantity
@@ -54,6 +54,8 @@ from kube_actors.client import Client
 from kube_actors.controller import EventRecorder
 from kube_actors.informers import SharedInformerFactory, deleted_object
 from kube_actors.runtime import (
+    Channel,
+    ChannelClosed,
     Event,
     TaskHandle,
     checkpoint,
@@ -85,6 +87,9 @@ __all__ = [
 ]
 
 _log = structlog.get_logger(__name__)
+
+#: Binder tasks: binding cycles run concurrently up to this many at a time (Permit waits aside).
+BIND_WORKERS = 16
 
 _POD_CHANGES = (
     ClusterEvent.ASSIGNED_POD_ADD,
@@ -230,6 +235,7 @@ class Scheduler:
         self._idle = Event()
         self._main: TaskHandle | None = None
         self._tasks: list[TaskHandle] = []
+        self._binds: Channel[_Binding] | None = None
         self._started = False
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -252,6 +258,11 @@ class Scheduler:
         self.informers.start()
         if self.recorder is not None:
             self._tasks.append(spawn(self.recorder.run(), name="scheduler events"))
+        # Binding cycles go to a pool of long-lived tasks: a task per pod costs more than the
+        # binding itself, and a pool of BIND_WORKERS still lets one slow bind not hold the rest.
+        self._binds = Channel(1_000_000, name="scheduler bindings")
+        for k in range(BIND_WORKERS):
+            self._tasks.append(spawn(self._binder(self._binds), name=f"scheduler binder {k}"))
         await self.informers.wait_for_cache_sync()
         self._started = True
         try:
@@ -349,27 +360,47 @@ class Scheduler:
             max(waiting_on.values(), default=0.0),
         )
         self._bindings_in_flight += 1
-        spawn(self._binding_cycle(binding), name="scheduler binding")
+        if waiting is None and self._binds is not None:
+            self._binds.put(binding)
+        else:
+            # Held by Permit (possibly for long): its own task, so it never occupies a binder.
+            spawn(self._binding_cycle(binding), name="scheduler binding")
 
-    async def _binding_cycle(self, b: _Binding) -> None:
-        status = Status.success()
+    async def _binder(self, binds: Channel[_Binding]) -> None:
+        while True:
+            try:
+                binding = await binds.receive()
+            except ChannelClosed:
+                return
+            await self._binding_cycle(binding)
+
+    async def _bind(self, b: _Binding) -> Status:
+        """Wait for Permit, PreBind, Bind: the binding cycle's outcome (a plugin that raises
+        fails the binding with an error status, as upstream plugins return errors)."""
+        running = ""  # the plugin being run, named in the status if it raises
         try:
             if b.waiting is not None:
                 status = await b.waiting.wait(b.permit_timeout)
-            if status.is_success:
-                for plugin in b.framework.pre_bind:
-                    status = (
-                        await plugin.pre_bind(self.client, b.state, b.pod, b.node)
-                    ).with_plugin(plugin.name)
-                    if not status.is_success:
-                        break
-            if status.is_success:
-                status = Status.error("no bind plugin bound the pod")
-                for binder in b.framework.bind:
-                    status = await binder.bind(self.client, b.state, b.pod, b.node)
-                    if not status.is_skip:
-                        status = status.with_plugin(binder.name)
-                        break
+                if not status.is_success:
+                    return status
+            for plugin in b.framework.pre_bind:
+                running = plugin.name
+                status = await plugin.pre_bind(self.client, b.state, b.pod, b.node)
+                if not status.is_success:
+                    return status.with_plugin(running)
+            for binder in b.framework.bind:
+                running = binder.name
+                status = await binder.bind(self.client, b.state, b.pod, b.node)
+                if not status.is_skip:
+                    return status.with_plugin(running)
+        except Exception as error:
+            _log.exception("binding cycle failed", pod=b.pod.metadata.name, plugin=running)
+            return Status.error(f"{type(error).__name__}: {error}").with_plugin(running)
+        return Status.error("no bind plugin bound the pod")
+
+    async def _binding_cycle(self, b: _Binding) -> None:
+        try:
+            status = await self._bind(b)
             if status.is_success:
                 self.cache.finish_binding(b.pod)
                 for post in b.framework.post_bind:

@@ -6,6 +6,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,10 +150,12 @@ def test_pods_of_other_schedulers_are_left_alone_and_profiles_apply() -> None:
 
 
 class _FlakyBinder:
-    """Fails the first bind of every pod, then defers to the default binder."""
+    """Fails the first bind of every pod (an error status, or raising with ``raise: true``),
+    then defers to the default binder."""
 
     def __init__(self, args: Any = None) -> None:
         self.seen: set[str] = set()
+        self.raises = bool((args or {}).get("raise"))
 
     @property
     def name(self) -> str:
@@ -161,18 +164,24 @@ class _FlakyBinder:
     async def bind(self, client: Any, state: Any, p: Pod, node_name: str) -> Status:
         if p.metadata.name not in self.seen:
             self.seen.add(p.metadata.name)
+            if self.raises:
+                raise RuntimeError("flaky")
             return Status.error("flaky")
         return Status.skip()
 
 
-def test_failed_binding_forgets_the_pod_and_retries() -> None:
+@pytest.mark.parametrize("raises", [False, True])
+def test_failed_binding_forgets_the_pod_and_retries(raises: bool) -> None:
     registry = PluginRegistry("kube_actors.test_scheduler_plugins", "scheduler plugin")
     for name in SCHEDULER_PLUGINS.names():
         registry.register(name, SCHEDULER_PLUGINS.get(name))
     registry.register("FlakyBinder", _FlakyBinder)
     binders = [{"name": "FlakyBinder"}, {"name": "DefaultBinder"}]
     profile = build_profile(
-        {"plugins": {"bind": {"disabled": [{"name": "*"}], "enabled": binders}}},
+        {
+            "plugins": {"bind": {"disabled": [{"name": "*"}], "enabled": binders}},
+            "pluginConfig": [{"name": "FlakyBinder", "args": {"raise": raises}}],
+        },
         registry=registry,
     )
 
@@ -189,11 +198,18 @@ def test_failed_binding_forgets_the_pod_and_retries() -> None:
         assert scheduler.stats.bind_failures == 1
         assert scheduler.stats.scheduled == 1
         [failed] = await events(client, "FailedScheduling")
-        assert failed.message == "running FlakyBinder: flaky"
+        reason = "RuntimeError: flaky" if raises else "flaky"
+        assert failed.message == f"running FlakyBinder: {reason}"
         # The forgotten assumption did not leak: the node holds exactly the one pod.
         info = scheduler.cache.get("n")
         assert info is not None
         assert [x.metadata.name for x in info.pods] == ["p"]
+        # The binders survived the failure: another pod (failed once too) still gets bound.
+        await client.create(pod("q", "100m"))
+        await scheduler.wait_idle()
+        await sleep(5)
+        await scheduler.wait_idle()
+        assert (await client.get(Pod, "q", namespace="default")).spec.node_name == "n"
         await scheduler.stop()
 
     run(main)
