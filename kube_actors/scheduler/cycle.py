@@ -28,6 +28,7 @@ from typing import cast, overload
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from kube_actors.api import Pod
 from kube_actors.scheduler.cache import SchedulerCache
@@ -191,7 +192,7 @@ class Framework:
         snapshot = cache.snapshot()
         skipped, rejection = self._pre_filter(state, pod, snapshot)
         if rejection is not None:
-            return self._failed(pod, state, snapshot, None, skipped, pre_filter=rejection)
+            return self._failed(pod, state, snapshot, skipped, pre_filter=rejection)
 
         nominated = pod.status.nominated_node_name
         if nominated:
@@ -201,12 +202,12 @@ class Framework:
                 return ScheduleResult(nominated, state, evaluated=1, feasible=1)
 
         table = cache.table()
-        mask = self._vector_mask(state, pod, table, snapshot, skipped)
+        codes = self._filter_codes(state, pod, table, snapshot, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
-        rows, processed = self._find_feasible(state, pod, snapshot, mask, dynamic)
+        rows, processed = self._find_feasible(state, pod, snapshot, codes, dynamic)
         if len(rows) == 0:
             self._next_start = 0
-            return self._failed(pod, state, snapshot, mask, skipped)
+            return self._failed(pod, state, snapshot, skipped)
         self._next_start = (self._next_start + processed) % n
         if len(rows) == 1:
             return ScheduleResult(
@@ -230,11 +231,11 @@ class Framework:
         if rejection is not None:
             return (), {}
         table = self.cache.table()
-        mask = self._vector_mask(state, pod, table, snapshot, skipped)
+        codes = self._filter_codes(state, pod, table, snapshot, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
         keep = [
             r
-            for r in np.flatnonzero(mask).tolist()
+            for r in np.flatnonzero(_passing(codes, 0, n)).tolist()
             if _passes(dynamic, state, pod, snapshot.nodes[r])
         ]
         rows = np.array(keep, dtype=np.int64)
@@ -259,31 +260,32 @@ class Framework:
                 return skipped, status.with_plugin(plugin.name)
         return skipped, None
 
-    def _vector_mask(
+    def _filter_codes(
         self,
         state: CycleState,
         pod: Pod,
         table: NodeTable,
         snapshot: Snapshot,
         skipped: set[str],
-    ) -> np.ndarray:
-        mask = np.ones(len(table), dtype=np.bool_)
+    ) -> list[IntArray]:
+        """The ``Code`` of every row from each filter that has a whole-cluster form (memoized
+        or vectorized); the rest are :meth:`_dynamic_plugins`. Rows are combined only as far
+        as :meth:`_find_feasible` reads them."""
+        arrays: list[IntArray] = []
         for plugin in self._plugins.filter:
             name = plugin.name
             if name in skipped:
                 continue
+            codes: IntArray | None = None
             if name in self._local:
-                local = self._local_values(state, pod, snapshot, table, plugin, "filter")
-                if local is not None:
-                    mask &= local == _SUCCESS
-                    continue
-            if name in self._vector_filter:
-                mask &= cast(FilterAllPlugin, plugin).filter_all(state, pod, table) == _SUCCESS
-            elif name in self._static:
+                codes = self._local_values(state, pod, snapshot, table, plugin, "filter")
+            if codes is None and name in self._static:
                 codes = self._static_values(state, pod, snapshot, plugin, "filter")
-                if codes is not None:
-                    mask &= codes == _SUCCESS
-        return mask
+            if codes is None and name in self._vector_filter:
+                codes = cast(FilterAllPlugin, plugin).filter_all(state, pod, table)
+            if codes is not None:
+                arrays.append(codes)
+        return arrays
 
     def _static_values(
         self, state: CycleState, pod: Pod, snapshot: Snapshot, plugin: Plugin, kind: str
@@ -426,29 +428,46 @@ class Framework:
         state: CycleState,
         pod: Pod,
         snapshot: Snapshot,
-        mask: np.ndarray,
+        codes: Sequence[IntArray],
         dynamic: Sequence[FilterPlugin],
     ) -> tuple[IntArray, int]:
-        """Feasible rows in round-robin order from the last stop, and how many were examined."""
-        n = len(mask)
+        """Feasible rows in round-robin order from the last stop, and how many were examined.
+
+        Rows are examined in growing chunks, so a cycle that finds its nodes early (the
+        common case) touches about as many rows as it needs, not the whole cluster.
+        """
+        n = len(snapshot)
         want = num_feasible_nodes_to_find(n, self.percentage)
         start = self._next_start % n
-        order = np.concatenate((np.arange(start, n), np.arange(0, start)))
-        positions = np.flatnonzero(mask[order])
-        if not dynamic:
-            chosen = positions[:want]
-            processed = int(chosen[-1]) + 1 if len(chosen) == want else n
-            return order[chosen], processed
-        found: list[int] = []
-        processed = n
-        for pos in positions.tolist():
-            row = int(order[pos])
-            if _passes(dynamic, state, pod, snapshot.nodes[row]):
-                found.append(row)
-                if len(found) == want:
-                    processed = pos + 1
-                    break
-        return np.array(found, dtype=np.int64), processed
+        found: list[IntArray] = []
+        count = 0
+        examined = 0
+        chunk = max(64, want + want // 4)
+        for low, high in ((start, n), (0, start)):
+            a = low
+            while a < high:
+                b = min(high, a + chunk)
+                chunk *= 2
+                rows = np.flatnonzero(_passing(codes, a, b)) + a
+                if dynamic:
+                    rows = np.array(
+                        [
+                            r
+                            for r in rows.tolist()
+                            if _passes(dynamic, state, pod, snapshot.nodes[r])
+                        ],
+                        dtype=np.int64,
+                    )
+                need = want - count
+                if len(rows) >= need:
+                    last = rows[:need]
+                    found.append(last)
+                    return np.concatenate(found), examined + int(last[-1]) - a + 1
+                found.append(rows)
+                count += len(rows)
+                examined += b - a
+                a = b
+        return (np.concatenate(found) if found else np.zeros(0, dtype=np.int64)), n
 
     # --- failure --------------------------------------------------------------------------
 
@@ -457,7 +476,6 @@ class Framework:
         pod: Pod,
         state: CycleState,
         snapshot: Snapshot,
-        mask: np.ndarray | None,
         skipped: set[str],
         *,
         pre_filter: Status | None = None,
@@ -579,6 +597,16 @@ class _Rows(Sequence[NodeInfo]):
     def __iter__(self) -> Iterator[NodeInfo]:
         nodes = self._nodes
         return (nodes[r] for r in self._rows.tolist())
+
+
+def _passing(codes: Sequence[IntArray], a: int, b: int) -> npt.NDArray[np.bool_]:
+    """Rows ``a:b`` that every array of ``codes`` passes (``Code.SUCCESS``)."""
+    if not codes:
+        return np.ones(b - a, dtype=np.bool_)
+    ok: npt.NDArray[np.bool_] = codes[0][a:b] == _SUCCESS
+    for array in codes[1:]:
+        ok &= array[a:b] == _SUCCESS
+    return ok
 
 
 def _passes(plugins: Sequence[FilterPlugin], state: CycleState, pod: Pod, info: NodeInfo) -> bool:

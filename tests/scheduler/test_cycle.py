@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kube_actors.api import (
     Affinity,
@@ -16,8 +19,16 @@ from kube_actors.api import (
     Toleration,
     replace,
 )
-from kube_actors.scheduler import Code, SchedulerCache, default_profile, explain
+from kube_actors.scheduler import (
+    Code,
+    CycleState,
+    SchedulerCache,
+    Status,
+    default_profile,
+    explain,
+)
 from kube_actors.scheduler.cycle import Framework
+from kube_actors.scheduler.explain import num_feasible_nodes_to_find
 from tests.scheduler.builders import container, node, pod
 
 ZONES = ("a", "b", "c")
@@ -239,3 +250,60 @@ def test_memos_stay_equal_to_a_fresh_framework_as_the_cache_changes(seed: int) -
         elif roll < 0.5:
             cache.update_node(random_node(rng, rng.randrange(len(nodes))))
     assert scored > 10  # the totals were compared, not only empty results
+
+
+class _Rows:
+    """Stands in for a snapshot: ``len`` and ``nodes[row]`` (the row itself)."""
+
+    def __init__(self, n: int) -> None:
+        self.nodes = list(range(n))
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+class _RejectRows:
+    name = "RejectRows"
+
+    def __init__(self, rejected: set[int]) -> None:
+        self.rejected = rejected
+
+    def filter(self, state, pod, row):
+        return Status.unschedulable("no") if row in self.rejected else Status.success()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 1500),
+    st.floats(0.0, 1.0),
+    st.integers(0, 10**6),
+    st.integers(0, 100),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_find_feasible_walks_rows_round_robin_like_the_straightforward_loop(
+    n, density, start, percentage, dynamic, rng
+):
+    """Chunked scanning finds the same rows, in the same order, and counts the same examined
+    rows as walking every row from the start position one by one."""
+    codes = [
+        np.array([0 if rng.random() < density else 1 for _ in range(n)], dtype=np.int64)
+        for _ in range(2)
+    ]
+    rejected = {r for r in range(n) if rng.random() < 0.2} if dynamic else set()
+    framework = Framework(default_profile(), SchedulerCache(), random.Random(0))
+    framework.percentage = percentage or None
+    framework._next_start = start
+    filters = [_RejectRows(rejected)] if dynamic else []
+    rows, examined = framework._find_feasible(CycleState(), None, _Rows(n), codes, filters)
+    want = num_feasible_nodes_to_find(n, percentage or None)
+    expected, expected_examined = [], n
+    for k in range(n):
+        row = (start % n + k) % n
+        if all(c[row] == 0 for c in codes) and row not in rejected:
+            expected.append(row)
+            if len(expected) == want:
+                expected_examined = k + 1
+                break
+    assert rows.tolist() == expected
+    assert examined == expected_examined
