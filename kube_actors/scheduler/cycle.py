@@ -152,6 +152,13 @@ class Framework:
             for p in (*self._plugins.filter, *(s for s, _ in self._plugins.score))
             if isinstance(p, NodeStaticPlugin)
         }
+        # The built-in plugins, whose normalized scores are known to stay within 0..100 (the
+        # cycle checks everyone else's).
+        self._trusted = {
+            p.name
+            for p, _ in self._plugins.score
+            if type(p).__module__.startswith("kube_actors.scheduler.plugins.")
+        }
         self._local = {
             p.name
             for p in (*self._plugins.filter, *(s for s, _ in self._plugins.score))
@@ -565,11 +572,14 @@ class Framework:
                     state, pod, dict(zip(names, raw.tolist(), strict=True))
                 )
                 normalized = np.array([by_name[x] for x in names], dtype=np.int64)
-            if len(normalized) and (
-                int(normalized.min()) < MIN_NODE_SCORE or int(normalized.max()) > MAX_NODE_SCORE
+            if name not in self._trusted and (
+                len(normalized)
+                and (
+                    int(normalized.min()) < MIN_NODE_SCORE or int(normalized.max()) > MAX_NODE_SCORE
+                )
             ):
                 raise ValueError(f"{name} normalized a score outside 0..100")
-            totals += normalized * weight
+            totals += normalized if weight == 1 else normalized * weight
         return totals
 
 

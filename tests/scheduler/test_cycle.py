@@ -19,11 +19,14 @@ from kube_actors.api import (
     Toleration,
     replace,
 )
+from kube_actors.runtime import PluginRegistry
 from kube_actors.scheduler import (
+    SCHEDULER_PLUGINS,
     Code,
     CycleState,
     SchedulerCache,
     Status,
+    build_profile,
     default_profile,
     explain,
 )
@@ -307,3 +310,34 @@ def test_find_feasible_walks_rows_round_robin_like_the_straightforward_loop(
                 break
     assert rows.tolist() == expected
     assert examined == expected_examined
+
+
+class _Overflowing:
+    """A third-party score plugin whose normalization leaves the 0..100 range."""
+
+    def __init__(self, args=None) -> None:
+        pass
+
+    @property
+    def name(self) -> str:
+        return "Overflowing"
+
+    def score(self, state, pod, node) -> int:
+        return 7
+
+    def normalize_scores(self, state, pod, scores):
+        return dict.fromkeys(scores, 150)
+
+
+def test_a_plugin_normalizing_outside_the_range_is_reported_by_name() -> None:
+    registry = PluginRegistry("kube_actors.test_cycle_plugins", "scheduler plugin")
+    for name in SCHEDULER_PLUGINS.names():
+        registry.register(name, SCHEDULER_PLUGINS.get(name))
+    registry.register("Overflowing", _Overflowing)
+    profile = build_profile(
+        {"plugins": {"score": {"enabled": [{"name": "Overflowing", "weight": 1}]}}},
+        registry=registry,
+    )
+    framework = Framework(profile, cache_of([node("a"), node("b")], []), random.Random(0))
+    with pytest.raises(ValueError, match=r"Overflowing normalized a score outside 0\.\.100"):
+        framework.schedule(pod("p", "100m"))
