@@ -354,7 +354,7 @@ class SchedulerCache:
         if info is None:
             self._orphans.setdefault(state.node, {})[_key(pod)] = pod
             return
-        self._set(state.node, info.without_pod(state.pod).with_pod(pod))
+        self._set(state.node, info.with_pod_replaced(state.pod, pod))
 
     def _set(self, name: str, info: NodeInfo, *, node_changed: bool = False) -> None:
         self._nodes[name] = info

@@ -373,6 +373,33 @@ class NodeInfo:
             ),
         )
 
+    def with_pod_replaced(self, old: Pod, new: Pod) -> NodeInfo:
+        """This node with ``old`` (the object here) replaced by ``new``, a later version of
+        the same pod.
+
+        When ``new`` asks for the same resources, ports and affinity as ``old`` (the common
+        case: a binding or status update of an assumed pod), only the pod objects change and
+        the sums are kept; otherwise it is :meth:`without_pod` then :meth:`with_pod`.
+        """
+        if not _same_footprint(old, new):
+            return self.without_pod(old).with_pod(new)
+        i = next((j for j, p in enumerate(self.pods) if p is old), -1)
+        if i < 0:
+            return self.without_pod(old).with_pod(new)
+
+        def moved(pods: tuple[Pod, ...]) -> tuple[Pod, ...]:
+            # As removing then adding would: ``new`` goes last.
+            if not any(p is old for p in pods):
+                return pods
+            return (*(p for p in pods if p is not old), new)
+
+        return replace(
+            self,
+            pods=(*self.pods[:i], *self.pods[i + 1 :], new),
+            pods_with_affinity=moved(self.pods_with_affinity),
+            pods_with_required_anti_affinity=moved(self.pods_with_required_anti_affinity),
+        )
+
     def without_pod(self, pod: Pod) -> NodeInfo:
         """This node with ``pod`` (matched by UID, else namespace/name) removed.
 
@@ -398,6 +425,19 @@ class NodeInfo:
                 p for p in self.pods_with_required_anti_affinity if p is not here
             ),
         )
+
+
+def _same_footprint(old: Pod, new: Pod) -> bool:
+    """Whether ``new`` asks a node for exactly what ``old`` does (requests, ports, affinity
+    kinds): the spec parts they are computed from are the same objects."""
+    o, n = old.spec, new.spec
+    return (
+        o.containers is n.containers
+        and o.init_containers is n.init_containers
+        and o.overhead is n.overhead
+        and o.resources is n.resources
+        and o.affinity is n.affinity
+    )
 
 
 def _freeze_pvcs(m: Mapping[str, PersistentVolumeClaim]) -> Mapping[str, PersistentVolumeClaim]:

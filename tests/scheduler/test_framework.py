@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from kube_actors.api import parse_quantity
+from kube_actors.api import (
+    Affinity,
+    PodAffinity,
+    PodAffinityTerm,
+    parse_quantity,
+    replace,
+)
 from kube_actors.scheduler import (
     SCHEDULER_PLUGINS,
     Code,
@@ -78,6 +84,32 @@ def test_node_info_sums_pods_and_ports():
     assert info.non_zero_requested.memory == GI + 200 * MI
     assert info.used_ports == (HostPort("0.0.0.0", "TCP", 80),)
     assert info.allocatable.pods == 110
+
+
+def test_replacing_a_pod_equals_removing_then_adding_it():
+    """The fast path (same requests, ports and affinity objects) and the general one agree
+    with removing the old version and adding the new one."""
+    n = node("n1")
+    ported = container(ports=[(80, "", "")])
+    affinity = Affinity(
+        pod_anti_affinity=PodAffinity(
+            required_during_scheduling_ignored_during_execution=(
+                PodAffinityTerm(topology_key="kubernetes.io/hostname"),
+            )
+        )
+    )
+    p1 = pod("p1", "1", "1Gi", node_name="n1")
+    p2 = pod("p2", containers=[ported], node_name="n1", affinity=affinity)
+    p3 = pod("p3", "200m", node_name="n1", affinity=affinity)
+    info = NodeInfo.build(n, [p1, p2, p3])
+    bound = replace(p2, metadata=replace(p2.metadata, resource_version="9"))  # same footprint
+    grown = replace(p1, spec=replace(p1.spec, containers=(container(cpu="2"),)))
+    for old, new in ((p2, bound), (p1, grown), (p3, bound)):
+        got = info.with_pod_replaced(old, new)
+        assert got == info.without_pod(old).with_pod(new)
+        assert [p.metadata.name for p in got.pods][-1] == new.metadata.name
+    assert info.with_pod_replaced(p2, bound).pods_with_required_anti_affinity[-1] is bound
+    assert info.with_pod_replaced(p1, grown).requested.milli_cpu == 2000 + 200
 
 
 def test_snapshot_places_pods_and_counts_images():
