@@ -13,7 +13,8 @@ changes whenever a node object changes (what node-static plugin results are memo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 import attrs
 import numpy as np
@@ -52,6 +53,87 @@ def _key(pod: Pod) -> str:
     return meta.uid or f"{meta.namespace}/{meta.name}"
 
 
+class _CacheSnapshot(Snapshot):
+    """The cache's snapshot: :attr:`nodes` and the affinity lists are built on first use.
+
+    A scheduling cycle for a plain pod reads only a few rows (:attr:`by_row`), so copying
+    thousands of node infos into a tuple every cycle would be most of its cost. Like
+    upstream's snapshot, which the scheduler updates in place between cycles, it describes
+    the cache until the cache next changes: what is built later reflects the cache then.
+    """
+
+    __slots__ = ("_cache", "_lists", "_tuple")
+    _cache: SchedulerCache
+    _lists: tuple[tuple[NodeInfo, ...], tuple[NodeInfo, ...]] | None
+    _tuple: tuple[NodeInfo, ...] | None
+
+    def __init__(
+        self,
+        cache: SchedulerCache,
+        pvcs: Mapping[str, PersistentVolumeClaim],
+        pvs: Mapping[str, PersistentVolume],
+    ) -> None:
+        # Frozen attrs fields are set directly: the volume maps are already frozen copies.
+        put = object.__setattr__
+        put(self, "pvcs", pvcs)
+        put(self, "pvs", pvs)
+        put(self, "affinity_nodes", None)
+        put(self, "anti_affinity_nodes", None)
+        put(self, "_cache", cache)
+        put(self, "_tuple", None)
+        put(self, "_lists", None)
+
+    @property
+    def nodes(self) -> tuple[NodeInfo, ...]:
+        """Every node info in row order."""
+        built: tuple[NodeInfo, ...] | None = self._tuple
+        if built is None:
+            built = tuple(self._cache._infos)
+            object.__setattr__(self, "_tuple", built)
+        return built
+
+    @property
+    def by_row(self) -> Sequence[NodeInfo]:
+        """The cache's node infos by row, not copied."""
+        infos: list[NodeInfo] = self._cache._infos
+        return infos
+
+    def get(self, name: str) -> NodeInfo | None:
+        """The node info named ``name``, if any."""
+        return self._cache.get(name)
+
+    @property
+    def have_pods_with_affinity(self) -> tuple[NodeInfo, ...]:
+        """Nodes holding a pod with pod (anti-)affinity terms, in row order."""
+        return self._lazy_lists()[0]
+
+    @property
+    def have_pods_with_required_anti_affinity(self) -> tuple[NodeInfo, ...]:
+        """Nodes holding a pod with required anti-affinity terms, in row order."""
+        return self._lazy_lists()[1]
+
+    def _lazy_lists(self) -> tuple[tuple[NodeInfo, ...], tuple[NodeInfo, ...]]:
+        lists: tuple[tuple[NodeInfo, ...], tuple[NodeInfo, ...]] | None = self._lists
+        if lists is None:
+            cache = self._cache
+            lists = (
+                cache._in_row_order(cache._affinity),
+                cache._in_row_order(cache._anti_affinity),
+            )
+            object.__setattr__(self, "_lists", lists)
+        return lists
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return (self.nodes, self.pvcs, self.pvs) == (other.nodes, other.pvcs, other.pvs)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class SchedulerCache:
     """Nodes and their pods, incrementally; assumed pods; node table arrays.
 
@@ -86,6 +168,10 @@ class SchedulerCache:
         self._images_dirty = False
         self._pvcs: dict[str, PersistentVolumeClaim] = {}
         self._pvs: dict[str, PersistentVolume] = {}
+        # Frozen copies of the two maps for snapshots, made again after they change.
+        self._volumes: (
+            tuple[Mapping[str, PersistentVolumeClaim], Mapping[str, PersistentVolume]] | None
+        ) = None
         #: Bumped on every change; a snapshot is reused while it stays the same.
         self.generation = 0
         #: Bumped when the set or order of nodes changes (rows are renumbered).
@@ -232,6 +318,7 @@ class SchedulerCache:
             self._pvcs.pop(key, None)
         else:
             self._pvcs[key] = claim
+        self._volumes = None
         self.generation += 1
 
     def set_pv(self, volume: PersistentVolume, *, deleted: bool = False) -> None:
@@ -240,6 +327,7 @@ class SchedulerCache:
             self._pvs.pop(volume.metadata.name, None)
         else:
             self._pvs[volume.metadata.name] = volume
+        self._volumes = None
         self.generation += 1
 
     # --- reading --------------------------------------------------------------------------
@@ -289,16 +377,19 @@ class SchedulerCache:
         return self._row_log[start:]
 
     def snapshot(self) -> Snapshot:
-        """The nodes and volumes as one scheduling cycle sees them (reused while unchanged)."""
+        """The nodes and volumes as one scheduling cycle sees them (reused while unchanged).
+
+        Read it before the cache next changes: its node tuple and affinity lists are built on
+        first use, from the cache as it is then (as upstream updates its snapshot in place).
+        """
         self._refresh_images()
         if self._snapshot is None or self._snapshot_generation != self.generation:
-            self._snapshot = Snapshot(
-                tuple(self._infos),
-                self._pvcs,
-                self._pvs,
-                affinity_nodes=self._in_row_order(self._affinity),
-                anti_affinity_nodes=self._in_row_order(self._anti_affinity),
-            )
+            if self._volumes is None:
+                self._volumes = (
+                    MappingProxyType(dict(self._pvcs)),
+                    MappingProxyType(dict(self._pvs)),
+                )
+            self._snapshot = _CacheSnapshot(self, *self._volumes)
             self._snapshot_generation = self.generation
         return self._snapshot
 

@@ -218,14 +218,14 @@ class Framework:
         self._next_start = (self._next_start + processed) % n
         if len(rows) == 1:
             return ScheduleResult(
-                snapshot.nodes[int(rows[0])].name, state, evaluated=processed, feasible=1
+                snapshot.by_row[int(rows[0])].name, state, evaluated=processed, feasible=1
             )
         totals = self._scores(state, pod, snapshot, table, rows)
         best = int(totals.max())
         ties = np.flatnonzero(totals == best)
         pick = int(ties[0]) if len(ties) == 1 else int(ties[self.rng.randrange(len(ties))])
         return ScheduleResult(
-            snapshot.nodes[int(rows[pick])].name, state, evaluated=processed, feasible=len(rows)
+            snapshot.by_row[int(rows[pick])].name, state, evaluated=processed, feasible=len(rows)
         )
 
     def evaluate_all(self, pod: Pod) -> tuple[tuple[str, ...], dict[str, int]]:
@@ -316,7 +316,7 @@ class Framework:
             values = np.zeros(len(versions), dtype=np.int64)
             stale = np.arange(len(versions))
         if len(stale):
-            nodes = snapshot.nodes
+            nodes = snapshot.by_row
             rows = stale.tolist()
             # Protocol isinstance checks are slow: bind the method once, outside the loop.
             if kind == "filter":
@@ -373,7 +373,7 @@ class Framework:
             if changed is not None and len(changed) <= _LOCAL_PATCH_LIMIT:
                 values = cast(IntArray, entry[2])
                 if changed:
-                    nodes = snapshot.nodes
+                    nodes = snapshot.by_row
                     if kind == "filter":
                         check = cast(FilterPlugin, plugin).filter
                         for row in set(changed):
@@ -461,7 +461,7 @@ class Framework:
                         [
                             r
                             for r in rows.tolist()
-                            if _passes(dynamic, state, pod, snapshot.nodes[r])
+                            if _passes(dynamic, state, pod, snapshot.by_row[r])
                         ],
                         dtype=np.int64,
                     )
@@ -542,7 +542,7 @@ class Framework:
         table: NodeTable,
         rows: IntArray,
     ) -> IntArray:
-        infos: Sequence[NodeInfo] = _Rows(snapshot.nodes, rows)
+        infos: Sequence[NodeInfo] = _Rows(snapshot.by_row, rows)
         skipped: set[str] = set()
         for pre in self._plugins.pre_score:
             if pre.pre_score(state, pod, infos).is_skip:
@@ -588,7 +588,7 @@ class _Rows(Sequence[NodeInfo]):
 
     __slots__ = ("_nodes", "_rows")
 
-    def __init__(self, nodes: tuple[NodeInfo, ...], rows: IntArray) -> None:
+    def __init__(self, nodes: Sequence[NodeInfo], rows: IntArray) -> None:
         self._nodes = nodes
         self._rows = rows
 

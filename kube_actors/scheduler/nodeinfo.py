@@ -7,7 +7,7 @@ count, and whole units for extended resources.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 import attrs
@@ -511,6 +511,12 @@ class Snapshot:
     def get(self, name: str) -> NodeInfo | None:
         """The node info named ``name``, if any."""
         return self._index.get(name)
+
+    @property
+    def by_row(self) -> Sequence[NodeInfo]:
+        """The node infos in :attr:`nodes` order, for indexing one by one (the scheduler
+        cache's snapshot answers these from its own list without building :attr:`nodes`)."""
+        return self.nodes
 
     @property
     def have_pods_with_affinity(self) -> tuple[NodeInfo, ...]:

@@ -259,7 +259,7 @@ class _Rows:
     """Stands in for a snapshot: ``len`` and ``nodes[row]`` (the row itself)."""
 
     def __init__(self, n: int) -> None:
-        self.nodes = list(range(n))
+        self.nodes = self.by_row = list(range(n))
 
     def __len__(self) -> int:
         return len(self.nodes)

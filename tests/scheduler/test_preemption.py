@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from kube_actors.api import Affinity, LabelSelector, PodAffinity, PodAffinityTerm
 from kube_actors.runtime import PluginRegistry
-from kube_actors.scheduler import SCHEDULER_PLUGINS, Code, CycleState, NodeInfo, Snapshot, Status
+from kube_actors.scheduler import (
+    SCHEDULER_PLUGINS,
+    Code,
+    CycleState,
+    NodeInfo,
+    SchedulerCache,
+    Snapshot,
+    Status,
+)
 from kube_actors.scheduler.handle import SnapshotHandle
 from kube_actors.scheduler.plugins.preemption import (
     ERR_NO_VICTIMS,
@@ -522,3 +530,29 @@ def test_swapped_snapshot_matches_a_rebuilt_one(index):
             ]
             # The dry-run copy itself is listed, not the snapshot's original node.
             assert all(n is changed for n in getattr(swapped, attr) if n.name == changed.name)
+
+
+def test_the_cache_snapshot_equals_one_built_from_the_same_objects():
+    """The scheduler cache's snapshot (rows read from its own list, node tuple and affinity
+    lists built on first use) describes what Snapshot.build makes of the same objects."""
+    pods = [shy("a", 1, "n0"), make("c", 100, 1, "n1"), shy("b", 1, "n2"), make("d", 10, 1, "n2")]
+    cache = SchedulerCache()
+    for n in HOSTS:
+        cache.add_node(n)
+    for p in pods:
+        cache.add_pod(p)
+    built = Snapshot.build(HOSTS, pods)
+    live = cache.snapshot()
+    assert len(live) == len(built) == 3
+    assert [live.by_row[i] for i in range(3)] == list(built.nodes)
+    assert live.get("n1") == built.get("n1")
+    assert live.get("nope") is None
+    for attr in ("have_pods_with_affinity", "have_pods_with_required_anti_affinity"):
+        assert [n.name for n in getattr(live, attr)] == ["n0", "n2"]
+    assert live.nodes == built.nodes
+    assert live == built
+    # A change makes a new snapshot; the new one sees it.
+    cache.add_pod(make("e", 10, 1, "n1"))
+    again = cache.snapshot()
+    assert again is not live
+    assert [p.metadata.name for p in again.get("n1").pods] == ["c", "e"]

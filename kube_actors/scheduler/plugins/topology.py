@@ -704,8 +704,7 @@ class PodTopologySpread:
     def pre_score(self, state: CycleState, pod: Pod, nodes: Sequence[NodeInfo]) -> Status:
         """Count matching pods per domain of each ScheduleAnyway constraint; Skip when none."""
         snap = state.read(_SNAPSHOT_KEY)
-        all_nodes = snap.nodes if isinstance(snap, Snapshot) else tuple(nodes)
-        if not nodes or not all_nodes:
+        if not nodes or (isinstance(snap, Snapshot) and not len(snap)):
             return Status.success()
         try:
             constraints = self._constraints(pod, SCHEDULE_ANYWAY)
@@ -713,6 +712,8 @@ class PodTopologySpread:
             return Status.error(str(err), plugin=self.NAME)
         if not constraints:
             return Status.skip(self.NAME)
+        # Only now the whole node list (a cache snapshot builds it on first use).
+        all_nodes = snap.nodes if isinstance(snap, Snapshot) else tuple(nodes)
         require_all = bool(pod.spec.topology_spread_constraints) or not self.system_defaulted
         counters = tuple(_Counter.of(c) for c in constraints)
         keys = [c.key for c in counters]
