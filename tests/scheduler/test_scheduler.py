@@ -77,6 +77,38 @@ def test_pods_are_bound_with_condition_and_event() -> None:
     run(main)
 
 
+def test_a_high_priority_pod_preempts_a_lower_one_and_is_nominated() -> None:
+    """Preemption through the running scheduler: the cycle's PostFilter works on the cache's
+    snapshot, the victim is evicted with a Preempted event, the preemptor is nominated."""
+
+    async def main(client: LocalClient) -> None:
+        for i in range(2):
+            await client.create(node(f"n{i}", cpu="1"))
+        scheduler = Scheduler(client)
+        scheduler.start()
+        await client.create(pod("low", "600m", priority=1))
+        await client.create(pod("lower", "600m", priority=0))
+        await scheduler.wait_idle()
+        await client.create(pod("vip", "600m", priority=1000))
+        await scheduler.wait_idle()
+        await sleep(1)
+        await scheduler.wait_idle()
+        vip = await client.get(Pod, "vip", namespace="default")
+        lower = await client.get(Pod, "lower", namespace="default")
+        assert scheduler.stats.preemptions == 1
+        assert vip.status.nominated_node_name == lower.spec.node_name
+        [preempted] = await events(client, "Preempted")
+        assert preempted.involved_object.name == "lower"
+        assert (
+            preempted.message
+            == f"Preempted by pod {vip.metadata.uid} on node {lower.spec.node_name}"
+        )
+        assert lower.metadata.deletion_timestamp is not None  # evicted (graceful deletion)
+        await scheduler.stop()
+
+    run(main)
+
+
 def test_unschedulable_pod_gets_event_condition_and_is_retried_on_node_add() -> None:
     async def main(client: LocalClient) -> None:
         await client.create(node("small", cpu="1"))

@@ -168,10 +168,13 @@ class _NodeSwapper:
         )
 
     def __call__(self, index: int, info: NodeInfo) -> Snapshot:
-        nodes = self.snapshot.nodes
-        return attrs.evolve(
-            self.snapshot,
-            nodes=(*nodes[:index], info, *nodes[index + 1 :]),
+        snapshot = self.snapshot
+        nodes = snapshot.nodes
+        # A plain Snapshot whatever the original's class (the scheduler cache's builds lazily).
+        return Snapshot(
+            (*nodes[:index], info, *nodes[index + 1 :]),
+            snapshot.pvcs,
+            snapshot.pvs,
             affinity_nodes=_swapped(self.affinity, index, info, bool(info.pods_with_affinity)),
             anti_affinity_nodes=_swapped(
                 self.anti_affinity, index, info, bool(info.pods_with_required_anti_affinity)
