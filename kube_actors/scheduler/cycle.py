@@ -511,7 +511,12 @@ class Framework:
             code = Code.ERROR
         result: PostFilterResult | None = None
         if code is not Code.ERROR and self._plugins.post_filter:
-            handle = SnapshotHandle(self.profile, snapshot, self.rng)
+            handle = SnapshotHandle(
+                self.profile,
+                snapshot,
+                self.rng,
+                plugins=(self._plugins.pre_filter, self._plugins.filter),
+            )
             post_messages: list[str] = []
             for plugin in self._plugins.post_filter:
                 proposal, post = plugin.post_filter(state, pod, statuses, handle)

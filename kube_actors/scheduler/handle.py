@@ -19,29 +19,45 @@ from kube_actors.scheduler.framework import (
 from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
 from kube_actors.scheduler.profile import Profile
 
-__all__ = ["SnapshotHandle", "run_filters"]
+__all__ = ["SnapshotHandle", "filter_plugins", "run_filters"]
+
+
+def filter_plugins(
+    profile: Profile,
+) -> tuple[tuple[PreFilterPlugin, ...], tuple[FilterPlugin, ...]]:
+    """The profile's PreFilter and Filter plugins, in order (checked against the protocols
+    once: a runtime protocol check costs more than most filters)."""
+    pre = tuple(p for p in profile.at("preFilter") if isinstance(p, PreFilterPlugin))
+    filters = tuple(p for p in profile.at("filter") if isinstance(p, FilterPlugin))
+    return pre, filters
 
 
 def run_filters(
-    profile: Profile, pod: Pod, node: NodeInfo, snapshot: Snapshot, state: CycleState | None = None
+    profile: Profile,
+    pod: Pod,
+    node: NodeInfo,
+    snapshot: Snapshot,
+    state: CycleState | None = None,
+    *,
+    plugins: tuple[tuple[PreFilterPlugin, ...], tuple[FilterPlugin, ...]] | None = None,
 ) -> Status:
     """PreFilter over ``snapshot`` then every Filter plugin on ``node``, upstream order.
 
     Returns the first rejection (attributed to its plugin) or ``SUCCESS``. A PreFilter
-    rejection is returned as is: no node can fit then.
+    rejection is returned as is: no node can fit then. ``plugins``: the profile's
+    :func:`filter_plugins`, when the caller has them already.
     """
+    pre_filters, filters = plugins if plugins is not None else filter_plugins(profile)
     state = state if state is not None else CycleState()
     state.write(TOTAL_NODES_KEY, len(snapshot))
     skipped: set[str] = set()
-    for plugin in profile.at("preFilter"):
-        assert isinstance(plugin, PreFilterPlugin)
-        status = plugin.pre_filter(state, pod, snapshot)
+    for pre in pre_filters:
+        status = pre.pre_filter(state, pod, snapshot)
         if status.is_skip:
-            skipped.add(plugin.name)
+            skipped.add(pre.name)
         elif not status.is_success:
-            return status.with_plugin(plugin.name)
-    for plugin in profile.at("filter"):
-        assert isinstance(plugin, FilterPlugin)
+            return status.with_plugin(pre.name)
+    for plugin in filters:
         if plugin.name in skipped:
             continue
         status = plugin.filter(state, pod, node)
@@ -53,10 +69,18 @@ def run_filters(
 class SnapshotHandle:
     """The framework handle of one scheduling cycle: a profile, a snapshot and the rng."""
 
-    def __init__(self, profile: Profile, snapshot: Snapshot, rng: random.Random) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        snapshot: Snapshot,
+        rng: random.Random,
+        *,
+        plugins: tuple[tuple[PreFilterPlugin, ...], tuple[FilterPlugin, ...]] | None = None,
+    ) -> None:
         self.profile = profile
         self._snapshot = snapshot
         self._rng = rng
+        self._plugins = plugins if plugins is not None else filter_plugins(profile)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -70,4 +94,6 @@ class SnapshotHandle:
 
     def run_filters(self, pod: Pod, node: NodeInfo, snapshot: Snapshot | None = None) -> Status:
         """PreFilter (over ``snapshot``, default the cycle's) and every Filter on ``node``."""
-        return run_filters(self.profile, pod, node, snapshot or self._snapshot)
+        return run_filters(
+            self.profile, pod, node, snapshot or self._snapshot, plugins=self._plugins
+        )
