@@ -173,7 +173,9 @@ def _is_sidecar(container: Container) -> bool:
     return container.restart_policy == "Always"
 
 
-_REQUESTS: IdentityMemo[Resource] = IdentityMemo(4096)
+# One entry per distinct containers tuple: pods created one by one (not from a shared
+# template) each have their own, so the memo is sized for a large cluster's pods.
+_REQUESTS: IdentityMemo[Resource] = IdentityMemo(1 << 16)
 
 
 def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
