@@ -32,7 +32,8 @@ class UnknownKindError(LookupError):
         super().__init__(f"kind {kind} is not registered for {api_version}{hint}")
 
 
-@attrs.frozen(kw_only=True)
+# The hash is cached: KindInfo keys the storage-prefix and other per-kind caches on every write.
+@attrs.frozen(kw_only=True, cache_hash=True)
 class KindInfo:
     """How a kind is named and stored.
 

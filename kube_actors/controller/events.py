@@ -10,12 +10,14 @@ and its ``lastTimestamp`` moves on, as client-go's event correlator does.
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any, Literal
 
 import attrs
 import structlog
 
 from kube_actors.api import REGISTRY, Event, EventSource, ObjectMeta, ObjectReference, replace
+from kube_actors.api._replace import constructor
 from kube_actors.client import Client
 from kube_actors.runtime import Channel, wall_time
 from kube_actors.store import APIError, NotFound
@@ -27,12 +29,17 @@ _log = structlog.get_logger("kube_actors.events")
 #: How many distinct events the recorder remembers for aggregation (client-go's cache size).
 CACHE_SIZE = 4096
 
+# Built once per recorded event: straight slot fills instead of the frozen classes' __init__.
+_reference = constructor(ObjectReference)
+_event = constructor(Event)
+_meta = constructor(ObjectMeta)
+
 
 def object_reference(obj: Any) -> ObjectReference:
     """An ObjectReference to a stored object (kind, apiVersion, namespace, name, uid, rv)."""
     info = REGISTRY.for_object(obj)
     meta = obj.metadata
-    return ObjectReference(
+    return _reference(
         kind=info.kind,
         api_version=info.api_version,
         namespace=meta.namespace,
@@ -50,6 +57,9 @@ class _Pending:
     message: str
 
 
+_pending = constructor(_Pending)
+
+
 class EventRecorder:
     """Records Events about objects as ``component`` (on ``host``, if given)."""
 
@@ -60,13 +70,16 @@ class EventRecorder:
         # aggregation key -> (namespace, name) of the Event object written for it
         self._written: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
         self._sequence = 0
+        # (wall time, it in whole seconds, that in Unix nanoseconds) of the last write: in
+        # virtual time many events share an instant, and wall_time() returns the same object.
+        self._clock: tuple[Any, datetime, int] = (None, datetime.min, 0)
 
     def event(
         self, obj: Any, type: Literal["Normal", "Warning"], reason: str, message: str
     ) -> None:
         """Queue an event about ``obj`` (a stored object, or an ObjectReference)."""
         reference = obj if isinstance(obj, ObjectReference) else object_reference(obj)
-        self._queue.put(_Pending(reference, type, reason, message))
+        self._queue.put(_pending(reference, type, reason, message))
 
     async def run(self) -> None:
         """Write queued events until cancelled (a manager runs this as a task)."""
@@ -90,8 +103,11 @@ class EventRecorder:
     async def _write(self, pending: _Pending) -> None:
         ref = pending.reference
         namespace = ref.namespace or "default"
+        source = self.source
         key = (
-            self.source,
+            # Its fields rather than the source itself: they hash much faster.
+            source.component,
+            source.host,
             ref.kind,
             ref.namespace,
             ref.name,
@@ -100,7 +116,12 @@ class EventRecorder:
             pending.reason,
             pending.message,
         )
-        stamp = wall_time().replace(microsecond=0)
+        now = wall_time()
+        clock = self._clock
+        if clock[0] is not now:
+            stamp = now.replace(microsecond=0)
+            clock = self._clock = (now, stamp, int(stamp.timestamp() * 1e9))
+        stamp = clock[1]
         known = self._written.get(key)
         if known is not None:
             self._written.move_to_end(key)
@@ -116,10 +137,10 @@ class EventRecorder:
         self._sequence += 1
         # Upstream names events <object>.<unix nanoseconds in hex>; the sequence keeps names
         # unique within one instant of virtual time.
-        name = f"{ref.name}.{int(stamp.timestamp() * 1e9) + self._sequence:x}"
+        name = f"{ref.name}.{clock[2] + self._sequence:x}"
         made = await self.client.create(
-            Event(
-                metadata=ObjectMeta(name=name, namespace=namespace),
+            _event(
+                metadata=_meta(name=name, namespace=namespace),
                 involved_object=ref,
                 reason=pending.reason,
                 message=pending.message,
@@ -128,8 +149,8 @@ class EventRecorder:
                 last_timestamp=stamp,
                 count=1,
                 type=pending.type,
-                reporting_component=self.source.component,
-                reporting_instance=self.source.host,
+                reporting_component=source.component,
+                reporting_instance=source.host,
             )
         )
         self._written[key] = (made.metadata.namespace, made.metadata.name)

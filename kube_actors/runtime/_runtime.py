@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import math
 import random
+import weakref
 from collections import deque
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
@@ -153,9 +154,23 @@ def now() -> float:
     return current_runtime().backend.now()
 
 
+# (runtime, instant, time) of the last wall_time(): in virtual time many timestamps share an
+# instant. The runtime is held weakly, so a finished run is not kept alive by it; the entry is
+# replaced whole, so runtimes in other threads never see half of one.
+_wall_cache: tuple[weakref.ref[Runtime], float, datetime] | None = None
+
+
 def wall_time() -> datetime:
     """The current UTC date and time on the runtime's clock (fixed epoch in virtual time)."""
-    return current_runtime().wall_time()
+    global _wall_cache
+    runtime = current_runtime()
+    instant = runtime.backend.now()
+    cached = _wall_cache
+    if cached is not None and cached[1] == instant and cached[0]() is runtime:
+        return cached[2]
+    time = runtime.wall_time()
+    _wall_cache = (weakref.ref(runtime), instant, time)
+    return time
 
 
 def elapsed() -> float:
@@ -220,10 +235,14 @@ def new_uid() -> str:
     """A UUID4 string drawn from the runtime's random source (so reproducible)."""
     # uuid.UUID(int=..., version=4), formatted without building the object: set the version
     # (4) and the RFC 4122 variant bits, then print as 8-4-4-4-12 hex digits.
-    n = current_runtime().rng.getrandbits(128)
-    n = (n & ~(0xF000 << 64) | (4 << 76)) & ~(0xC000 << 48) | (0x8000 << 48)
-    h = f"{n:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    # The bit above them (in _UUID_SET) makes hex() print all 32 digits, after "0x1".
+    h = hex(current_runtime().rng.getrandbits(128) & _UUID_KEEP | _UUID_SET)
+    return f"{h[3:11]}-{h[11:15]}-{h[15:19]}-{h[19:23]}-{h[23:]}"
+
+
+# The bits new_uid clears (version, variant) and sets (version 4, variant 10, bit 128).
+_UUID_KEEP = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID_SET = (4 << 76) | (0x8000 << 48) | (1 << 128)
 
 
 # --- synchronisation primitives (work on both backends) --------------------------------------

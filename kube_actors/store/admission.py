@@ -46,7 +46,7 @@ from kube_actors.api import (
     validate_object,
 )
 from kube_actors.api._memo import IdentityMemo
-from kube_actors.api._replace import replace
+from kube_actors.api._replace import replace, replacer
 from kube_actors.api.batch import Job
 from kube_actors.api.validation import FieldError, forbidden, invalid, validate_status
 from kube_actors.runtime import PluginRegistry
@@ -222,7 +222,7 @@ class DefaultTolerationSeconds(AdmissionPlugin):
         if spec is None:
             spec = self._tolerate(pod.spec)
             self._specs.put(pod.spec, spec)
-        return pod if spec is pod.spec else replace(pod, spec=spec)
+        return pod if spec is pod.spec else _with_spec(pod, spec)
 
     def _tolerate(self, spec: PodSpec) -> PodSpec:
         tolerations = spec.tolerations
@@ -239,6 +239,9 @@ class DefaultTolerationSeconds(AdmissionPlugin):
         if not unreachable:
             added.append(_toleration(UNREACHABLE, self.unreachable_seconds))
         return replace(spec, tolerations=tuple(added))
+
+
+_with_spec = replacer(Pod, "spec")
 
 
 def _toleration(key: str, seconds: int) -> Toleration:

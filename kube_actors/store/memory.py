@@ -20,6 +20,7 @@ import builtins
 from bisect import bisect_left, bisect_right
 from collections import deque
 
+from kube_actors.api._replace import constructor
 from kube_actors.runtime import Channel
 from kube_actors.store.storage import (
     BackendClosed,
@@ -39,6 +40,11 @@ from kube_actors.store.storage import (
 __all__ = ["MemoryBackend", "MemoryWatch"]
 
 _MAX_CHAR = chr(0x10FFFF)
+# Every write builds one of each: straight slot fills instead of the frozen classes' __init__.
+_stored_object = constructor(StoredObject)
+_storage_event = constructor(StorageEvent)
+#: Key directories whose matching watches the fan-out remembers (it starts over when full).
+_MAX_TARGETS = 1024
 
 
 def _prefix_end(prefix: str) -> str | None:
@@ -64,6 +70,7 @@ class MemoryWatch(Watch):
         "_error",
         "_items",
         "_limit",
+        "_receivers",
         "prefix",
     )
 
@@ -86,6 +93,9 @@ class MemoryWatch(Watch):
         # the bound is enforced here, so its own capacity is never the limit.
         self._buffer: Channel[StorageEvent] = Channel(capacity, name=f"watch {prefix!r}")
         self._items = self._buffer.items
+        # The channel's waiting receivers (a deque it never replaces): the fan-out wakes one
+        # only when some wait, without a call per event otherwise.
+        self._receivers = self._buffer._receivers
         self._items.extend(backlog)
         # The replayed backlog does not count against the buffer (it is bounded by the
         # history anyway), as upstream's watch cache sends initial events apart from its
@@ -192,6 +202,11 @@ class MemoryBackend(StorageBackend):
         self._compacted = 0
         # In creation order, so the fan-out order never depends on hashing.
         self._watches: builtins.list[MemoryWatch] = []
+        # Key directory (up to the last "/") -> the watches, in creation order, whose prefix
+        # matches every key in it: the fan-out then tests no prefixes. None while a watch's
+        # prefix does not end with "/" (its matches vary within a directory). Reset whenever
+        # the watches change.
+        self._targets: dict[str, builtins.list[MemoryWatch]] | None = {}
         self._closed = False
 
     # --- reads ----------------------------------------------------------------------------
@@ -245,14 +260,14 @@ class MemoryBackend(StorageBackend):
             raise KeyExists(key)
         revision = self._revision + 1
         stamped = self._stamp(value, revision)
-        stored = StoredObject(key, stamped, revision, revision)
+        stored = _stored_object(key, stamped, revision, revision)
         self._objects[key] = stored
         if key in self._removed:
             self._removed.discard(key)  # still in the sorted list
         else:
             self._added.add(key)
         self._revision = revision
-        self._publish(StorageEvent("PUT", key, stamped, revision, None, True))
+        self._publish(_storage_event("PUT", key, stamped, revision, None, True, None))
         return stored
 
     async def update(
@@ -271,10 +286,10 @@ class MemoryBackend(StorageBackend):
             raise RevisionConflict(key, expected_revision, current.mod_revision)
         revision = self._revision + 1
         stamped = self._stamp(value, revision)
-        stored = StoredObject(key, stamped, current.create_revision, revision)
+        stored = _stored_object(key, stamped, current.create_revision, revision)
         self._objects[key] = stored
         self._revision = revision
-        self._publish(StorageEvent("PUT", key, stamped, revision, current.value, False))
+        self._publish(_storage_event("PUT", key, stamped, revision, current.value, False, None))
         return stored
 
     async def delete(self, key: str, *, expected_revision: int | None = None) -> StoredObject:
@@ -297,8 +312,8 @@ class MemoryBackend(StorageBackend):
         else:
             self._removed.add(key)
         self._revision = revision
-        self._publish(StorageEvent("DELETE", key, stamped, revision, current.value, False))
-        return StoredObject(key, stamped, current.create_revision, revision)
+        self._publish(_storage_event("DELETE", key, stamped, revision, current.value, False, None))
+        return _stored_object(key, stamped, current.create_revision, revision)
 
     # --- watches --------------------------------------------------------------------------
 
@@ -323,6 +338,7 @@ class MemoryBackend(StorageBackend):
         backlog.reverse()
         watch = MemoryWatch(self, prefix, from_revision, backlog, self._watch_buffer)
         self._watches.append(watch)
+        self._watches_changed()
         return watch
 
     async def compact(self, revision: int) -> None:
@@ -350,6 +366,7 @@ class MemoryBackend(StorageBackend):
         """
         self._closed = True
         watches, self._watches = self._watches, []
+        self._watches_changed()
         for watch in watches:
             watch._end("ended: the storage backend was closed", detach=False)
 
@@ -394,19 +411,53 @@ class MemoryBackend(StorageBackend):
         fallen: builtins.list[MemoryWatch] | None = None
         key = event.key
         revision = event.revision
-        for watch in self._watches:
-            if revision > watch._after and key.startswith(watch.prefix):
+        targets = self._targets
+        if targets is not None:
+            directory = key[: key.rfind("/") + 1]
+            matching = targets.get(directory)
+            if matching is None:
+                matching = [w for w in self._watches if directory.startswith(w.prefix)]
+                # Revisions only grow: a watch that takes this event takes every later one.
+                # One started in the future does not yet, so the list is not kept then.
+                if all(revision > w._after for w in matching):
+                    if len(targets) >= _MAX_TARGETS:
+                        targets.clear()
+                    targets[directory] = matching
+                else:
+                    matching = [w for w in matching if revision > w._after]
+            for watch in matching:
                 # _offer, inlined: this loop runs once per watcher per write.
                 items = watch._items
                 if len(items) < watch._limit:
                     items.append(event)
-                    watch._buffer.put_wake()
+                    if watch._receivers:
+                        watch._buffer.put_wake()
                 elif not watch._offer(event):
                     fallen = fallen or []
                     fallen.append(watch)
+        else:
+            for watch in self._watches:
+                if revision > watch._after and key.startswith(watch.prefix):
+                    items = watch._items
+                    if len(items) < watch._limit:
+                        items.append(event)
+                        if watch._receivers:
+                            watch._buffer.put_wake()
+                    elif not watch._offer(event):
+                        fallen = fallen or []
+                        fallen.append(watch)
         if fallen:
             self._watches = [watch for watch in self._watches if watch not in fallen]
+            self._watches_changed()
+
+    def _watches_changed(self) -> None:
+        # A prefix ending with "/" matches a key exactly when it matches the key's directory.
+        if all(not watch.prefix or watch.prefix.endswith("/") for watch in self._watches):
+            self._targets = {}
+        else:
+            self._targets = None
 
     def _detach(self, watch: MemoryWatch) -> None:
         """Stop fanning out to ``watch`` (closed by its client)."""
         self._watches.remove(watch)
+        self._watches_changed()

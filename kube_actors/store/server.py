@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import builtins
-import functools
 import json
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,6 +45,7 @@ from kube_actors.api import (
     ObjectMeta,
     Pod,
     PodCondition,
+    PodSpec,
     PodStatus,
     ReplicaSet,
     ReplicationController,
@@ -56,7 +56,7 @@ from kube_actors.api import (
     from_dict,
     to_dict,
 )
-from kube_actors.api._replace import replace
+from kube_actors.api._replace import constructor, replace, replacer
 from kube_actors.api.selectors import (
     Selector,
     parse_selector,
@@ -152,21 +152,52 @@ _SCALABLE = (Deployment, ReplicaSet, StatefulSet, ReplicationController)
 _UNSERVED = (Scale,)
 _GC_FINALIZERS = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}
 _PENDING = PodStatus(phase="Pending")
+# Built on every binding: straight slot fills instead of the frozen class's __init__.
+_pod_condition = constructor(PodCondition)
+# The copies every write makes, as positional calls (see replacer).
+_set_resource_version = replacer(ObjectMeta, "resource_version")
+_created_meta = replacer(
+    ObjectMeta,
+    "name",
+    "namespace",
+    "uid",
+    "creation_timestamp",
+    "generation",
+    "deletion_timestamp",
+    "deletion_grace_period_seconds",
+)
+_created_pod = replacer(Pod, "metadata", "status")
+_bound_spec = replacer(PodSpec, "node_name")
+_bound_status = replacer(PodStatus, "conditions")
+_bound_pod = replacer(Pod, "spec", "status")
+#: Per kind: obj with its metadata (its status) replaced.
+_SET_METADATA: dict[type[Any], Callable[[Any, ObjectMeta], Any]] = {}
+_SET_STATUS: dict[type[Any], Callable[[Any, Any], Any]] = {}
 # Enum members read through the class cost a descriptor call each: every write passes one.
 _CREATE, _UPDATE, _DELETE = Operation.CREATE, Operation.UPDATE, Operation.DELETE
 #: Seconds a pod gets to terminate when neither the request nor the pod says.
 DEFAULT_POD_GRACE = 30
 
 
-@functools.lru_cache(maxsize=4096)
+# (group, plural, namespace) -> prefix: keyed by what the prefix depends on, strings whose
+# hashes are cached, since every write computes its key.
+_PREFIXES: dict[tuple[str, str, str], str] = {}
+
+
 def storage_prefix(info: KindInfo, namespace: str = "") -> str:
     """The storage key prefix of a kind (and namespace): ``/registry/pods/default/``."""
-    base = (
-        f"/registry/{info.plural}/"
-        if info.group in _BUILTIN_GROUPS
-        else f"/registry/{info.group}/{info.plural}/"
-    )
-    return f"{base}{namespace}/" if namespace else base
+    group, plural = info.group, info.plural
+    key = (group, plural, namespace)
+    prefix = _PREFIXES.get(key)
+    if prefix is None:
+        base = (
+            f"/registry/{plural}/" if group in _BUILTIN_GROUPS else f"/registry/{group}/{plural}/"
+        )
+        prefix = f"{base}{namespace}/" if namespace else base
+        if len(_PREFIXES) >= 4096:
+            _PREFIXES.clear()
+        _PREFIXES[key] = prefix
+    return prefix
 
 
 # --- results and watch ------------------------------------------------------------------------
@@ -207,6 +238,24 @@ _EVENT_TYPES = {
     ("DELETE", False): "DELETED",
     ("DELETE", True): "DELETED",
 }
+
+
+# Sets StorageEvent's memo slot (the class is frozen; the memo is not part of its value).
+_remember = StorageEvent.__dict__["_converted"].__set__
+
+
+def _whole_kind_event(event: StorageEvent) -> WatchEvent[Any]:
+    """The watch event of a change for a watch without selectors (shared by all of them).
+
+    Values are stamped, so their metadata already holds the resourceVersion as a string.
+    """
+    value = event.value
+    converted: WatchEvent[Any] = _new_event(
+        WatchEvent,
+        (_EVENT_TYPES[event.type, event.created], value, value.metadata.resource_version),
+    )
+    _remember(event, converted)
+    return converted
 
 
 class WatchDisconnected(Exception):
@@ -340,16 +389,9 @@ class APIWatch(Generic[T]):
         append = out.append
         matches = self._matches
         if matches is None:
-            # The hot path (informers watch whole kinds): values are stamped, so their
-            # metadata already holds the event's resourceVersion as a string.
-            kinds = _EVENT_TYPES
-            out = [
-                _new_event(
-                    WatchEvent,
-                    (kinds[e.type, e.created], e.value, e.value.metadata.resource_version),
-                )
-                for e in batch
-            ]
+            # The hot path (informers watch whole kinds): every such watcher gets the same
+            # event for a change, made once by the first of them.
+            out = [e._converted or _whole_kind_event(e) for e in batch]
             if batch:
                 self._batch_from = self._last
                 self._last = self._sent = batch[-1].revision
@@ -428,6 +470,24 @@ def _now() -> datetime:
     return cache[2]  # type: ignore[no-any-return]
 
 
+def _random_suffix() -> str:
+    """Five of ``_ALPHANUMS`` at random: ``rng().choices(_ALPHANUMS, k=5)``, drawing the same
+    numbers (so the same names), without its argument handling."""
+    random = rng().random
+    chars = _ALPHANUMS
+    n = _N_ALPHANUMS
+    return (
+        chars[int(random() * n)]
+        + chars[int(random() * n)]
+        + chars[int(random() * n)]
+        + chars[int(random() * n)]
+        + chars[int(random() * n)]
+    )
+
+
+_N_ALPHANUMS = float(len(_ALPHANUMS))
+
+
 def _go_strings(values: Sequence[str]) -> str:
     """A list of strings as Go's ``%#v`` prints a ``[]string``, as upstream messages show it."""
     return "[]string{" + ", ".join(json.dumps(v) for v in values) + "}"
@@ -438,13 +498,20 @@ def _same(a: Any, b: Any) -> bool:
     case: a write that carries over the stored spec or status object)."""
     if a is b:
         return True
-    if type(a) is not type(b):
+    cls = type(a)
+    if cls is not type(b):
         return False
-    for field in attrs.fields(type(a)):
-        x, y = getattr(a, field.name), getattr(b, field.name)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    for name in names:
+        x, y = getattr(a, name), getattr(b, name)
         if x is not y and x != y:
             return False
     return True
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
 
 
 def _stamp(obj: Any, revision: int) -> Any:
@@ -453,7 +520,25 @@ def _stamp(obj: Any, revision: int) -> Any:
     rv = str(revision)
     if meta.resource_version == rv:
         return obj
-    return replace(obj, metadata=replace(meta, resource_version=rv))
+    return _with_metadata(obj, _set_resource_version(meta, rv))
+
+
+def _with_metadata(obj: Any, meta: ObjectMeta) -> Any:
+    """``replace(obj, metadata=meta)``."""
+    cls = obj.__class__
+    set_metadata = _SET_METADATA.get(cls)
+    if set_metadata is None:
+        set_metadata = _SET_METADATA[cls] = replacer(cls, "metadata")
+    return set_metadata(obj, meta)
+
+
+def _with_status(obj: Any, status: Any) -> Any:
+    """``replace(obj, status=status)``."""
+    cls = obj.__class__
+    set_status = _SET_STATUS.get(cls)
+    if set_status is None:
+        set_status = _SET_STATUS[cls] = replacer(cls, "status")
+    return set_status(obj, status)
 
 
 def _parse_rv(value: str, what: str = "resourceVersion") -> int:
@@ -673,7 +758,7 @@ class APIServer:
         attempts = 8 if not meta.name and meta.generate_name else 1
         for attempt in range(attempts):
             # Upstream cuts the prefix to 58 characters, so the name fits in 63.
-            name = meta.name or meta.generate_name[:58] + "".join(rng().choices(_ALPHANUMS, k=5))
+            name = meta.name or meta.generate_name[:58] + _random_suffix()
             prepared = self._prepare_create(info, obj, ns, name)
             stored = await admit_write(
                 self.admission, self, _CREATE, info, prepared, None, ns, name, "", dry_run
@@ -693,25 +778,15 @@ class APIServer:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _prepare_create(self, info: KindInfo, obj: Any, namespace: str, name: str) -> Any:
-        meta = obj.metadata
-        meta = replace(
-            meta,
-            name=name,
-            namespace=namespace,
-            uid=new_uid(),
-            creation_timestamp=_now(),
-            generation=1,
-            deletion_timestamp=None,
-            deletion_grace_period_seconds=None,
-        )
+        meta = _created_meta(obj.metadata, name, namespace, new_uid(), _now(), 1, None, None)
         if isinstance(obj, Pod):
             # Upstream: a new pod's status is the server's, Pending until a kubelet reports.
-            return replace(obj, metadata=meta, status=_PENDING)
+            return _created_pod(obj, meta, _PENDING)
         if isinstance(obj, Namespace):
             # Upstream: a namespace starts Active, finalized by the namespace controller.
             spec = obj.spec if obj.spec.finalizers else NamespaceSpec(finalizers=("kubernetes",))
             return replace(obj, metadata=meta, spec=spec, status=NamespaceStatus(phase="Active"))
-        return replace(obj, metadata=meta)
+        return _with_metadata(obj, meta)
 
     # --- update -----------------------------------------------------------------------------
 
@@ -757,7 +832,7 @@ class APIServer:
             # status (and scale, binding) change their part only; metadata stays the server's.
             changes: dict[str, Any] = {"metadata": old_meta}
             if subresource == "status":
-                return replace(old, status=obj.status)
+                return _with_status(old, obj.status)
             return replace(obj, **changes)
         meta: ObjectMeta = obj.metadata
         new_meta = replace(
@@ -1038,12 +1113,12 @@ class APIServer:
         # As upstream's binding: the node name, and the PodScheduled condition set True.
         conditions = [c for c in pod.status.conditions if c.type != "PodScheduled"]
         conditions.append(
-            PodCondition(type="PodScheduled", status="True", last_transition_time=_now())
+            _pod_condition(type="PodScheduled", status="True", last_transition_time=_now())
         )
-        new = replace(
+        new = _bound_pod(
             pod,
-            spec=replace(pod.spec, node_name=node_name),
-            status=replace(pod.status, conditions=tuple(conditions)),
+            _bound_spec(pod.spec, node_name),
+            _bound_status(pod.status, tuple(conditions)),
         )
         return await self._write_update(  # type: ignore[no-any-return]
             info, new, pod, current, "binding", False

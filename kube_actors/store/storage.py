@@ -86,6 +86,9 @@ class StorageEvent:
     revision: int
     prev: Any
     created: bool
+    # A memo for the API server: the watch event every whole-kind watcher gets for this change,
+    # built once and shared (the change itself never varies). Not part of the event's value.
+    _converted: Any = attrs.field(default=None, eq=False, hash=False, repr=False)
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -634,3 +634,56 @@ def test_backend_matches_a_dict_model_and_watches_replay_into_it(
             assert apply(mid_state, tail) == watched_final
 
     run(main)
+
+
+def test_fan_out_matches_prefixes_of_every_shape_in_creation_order() -> None:
+    """Directory prefixes, partial-name prefixes, the empty prefix and watches started in the
+    future each get exactly the keys they match, whichever mix of them is open."""
+
+    async def main() -> list[list[tuple[str, int]]]:
+        store = MemoryBackend()
+        prefixes = ["/r/pods/", "/r/pods/default/", "", "/r/pods/default/we", "/r/nodes/"]
+        watches = [await store.watch(p, 0) for p in prefixes]
+        future = await store.watch("/r/pods/", 3)
+        await store.create("/r/pods/default/web", 1)  # 1
+        await store.create("/r/pods/other/db", 2)  # 2
+        await store.create("/r/nodes/n1", 3)  # 3
+        watches[3].close()  # only directory prefixes left: the fan-out remembers per directory
+        await store.create("/r/pods/default/web2", 4)  # 4
+        await store.create("/r/podsx/a", 5)  # 5
+        await store.update("/r/pods/default/web", 6, expected_revision=1)  # 6
+        out = []
+        for watch in [*watches[:3], watches[4], future]:
+            out.append([(e.key, e.revision) for e in await watch.next_batch()])
+        return out
+
+    pods, default, everything, nodes, future = run(main)
+    assert pods == [
+        ("/r/pods/default/web", 1),
+        ("/r/pods/other/db", 2),
+        ("/r/pods/default/web2", 4),
+        ("/r/pods/default/web", 6),
+    ]
+    assert default == [
+        ("/r/pods/default/web", 1),
+        ("/r/pods/default/web2", 4),
+        ("/r/pods/default/web", 6),
+    ]
+    assert [revision for _, revision in everything] == [1, 2, 3, 4, 5, 6]
+    assert nodes == [("/r/nodes/n1", 3)]
+    assert future == [("/r/pods/default/web2", 4), ("/r/pods/default/web", 6)]
+
+
+def test_watch_added_later_joins_the_fan_out() -> None:
+    async def main() -> tuple[list[int], list[int]]:
+        store = MemoryBackend()
+        first = await store.watch("/r/pods/", 0)
+        await store.create("/r/pods/a", 1)  # the fan-out now knows /r/pods/'s watches
+        second = await store.watch("/r/pods/", store.revision)
+        await store.create("/r/pods/b", 2)
+        return (
+            [e.revision for e in await first.next_batch()],
+            [e.revision for e in await second.next_batch()],
+        )
+
+    assert run(main) == ([1, 2], [2])
