@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kube_actors.api._frozen import FrozenDict
-from kube_actors.api._memo import IdentityMemo
+from kube_actors.api._memo import IdentityMemo, ShapeMemo
 from kube_actors.api._replace import replace as evolve
 from kube_actors.api.defaults import register_defaulter
 from kube_actors.api.pod import (
@@ -100,17 +100,25 @@ def _default_volume(v: Volume) -> Volume:
 
 
 _DEFAULTED: IdentityMemo[PodSpec] = IdentityMemo(1024)
+_BY_SHAPE: ShapeMemo[PodSpec] = ShapeMemo(1024)
 
 
 def default_pod_spec(spec: PodSpec) -> PodSpec:
     """A pod spec with upstream defaults (restartPolicy Always, grace period 30 s, ...)."""
     done = _DEFAULTED.get(spec)
     if done is None:
+        # A spec built anew around shared parts (pods created one by one from one container
+        # object) gets the same defaulted object as the first of its shape, so everything
+        # later steps memoize by identity (tolerations, validation, requests) is a hit too.
+        done = _BY_SHAPE.get(spec)
+        if done is not None:
+            return done
         done = _default_pod_spec(spec)
         if done == spec:
             done = spec  # keep the shared object: what is memoized by identity stays a hit
         _DEFAULTED.put(spec, done)
         _DEFAULTED.put(done, done)  # defaulting is idempotent
+        _BY_SHAPE.put(spec, done)
     return done
 
 
