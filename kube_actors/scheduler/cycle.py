@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import cast, overload
 
 import attrs
@@ -211,10 +211,10 @@ class Framework:
         table = cache.table()
         codes = self._filter_codes(state, pod, table, snapshot, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
-        rows, processed = self._find_feasible(state, pod, snapshot, codes, dynamic)
+        rows, processed = self._find_feasible(state, pod, snapshot, list(codes.values()), dynamic)
         if len(rows) == 0:
             self._next_start = 0
-            return self._failed(pod, state, snapshot, skipped)
+            return self._failed(pod, state, snapshot, skipped, codes=codes)
         self._next_start = (self._next_start + processed) % n
         if len(rows) == 1:
             return ScheduleResult(
@@ -242,7 +242,7 @@ class Framework:
         dynamic = self._dynamic_plugins(pod, skipped)
         keep = [
             r
-            for r in np.flatnonzero(_passing(codes, 0, n)).tolist()
+            for r in np.flatnonzero(_passing(list(codes.values()), 0, n)).tolist()
             if _passes(dynamic, state, pod, snapshot.nodes[r])
         ]
         rows = np.array(keep, dtype=np.int64)
@@ -274,11 +274,11 @@ class Framework:
         table: NodeTable,
         snapshot: Snapshot,
         skipped: set[str],
-    ) -> list[IntArray]:
+    ) -> dict[str, IntArray]:
         """The ``Code`` of every row from each filter that has a whole-cluster form (memoized
-        or vectorized); the rest are :meth:`_dynamic_plugins`. Rows are combined only as far
-        as :meth:`_find_feasible` reads them."""
-        arrays: list[IntArray] = []
+        or vectorized), by plugin in filter order; the rest are :meth:`_dynamic_plugins`.
+        Rows are combined only as far as :meth:`_find_feasible` reads them."""
+        arrays: dict[str, IntArray] = {}
         for plugin in self._plugins.filter:
             name = plugin.name
             if name in skipped:
@@ -291,7 +291,7 @@ class Framework:
             if codes is None and name in self._vector_filter:
                 codes = cast(FilterAllPlugin, plugin).filter_all(state, pod, table)
             if codes is not None:
-                arrays.append(codes)
+                arrays[name] = codes
         return arrays
 
     def _static_values(
@@ -456,16 +456,17 @@ class Framework:
                 b = min(high, a + chunk)
                 chunk *= 2
                 rows = np.flatnonzero(_passing(codes, a, b)) + a
-                if dynamic:
-                    rows = np.array(
-                        [
-                            r
-                            for r in rows.tolist()
-                            if _passes(dynamic, state, pod, snapshot.by_row[r])
-                        ],
-                        dtype=np.int64,
-                    )
                 need = want - count
+                if dynamic:
+                    # Per-node filters run row by row, and no further than needed.
+                    kept: list[int] = []
+                    nodes = snapshot.by_row
+                    for r in rows.tolist():
+                        if _passes(dynamic, state, pod, nodes[r]):
+                            kept.append(r)
+                            if len(kept) == need:
+                                break
+                    rows = np.array(kept, dtype=np.int64)
                 if len(rows) >= need:
                     last = rows[:need]
                     found.append(last)
@@ -486,6 +487,7 @@ class Framework:
         skipped: set[str],
         *,
         pre_filter: Status | None = None,
+        codes: Mapping[str, IntArray] | None = None,
     ) -> ScheduleResult:
         n = len(snapshot)
         statuses: dict[str, Status] = {}
@@ -494,13 +496,8 @@ class Framework:
             statuses = dict.fromkeys((info.name for info in snapshot.nodes), pre_filter)
             plugins = frozenset({pre_filter.plugin})
         else:
-            plugins_seen: set[str] = set()
-            for info in snapshot.nodes:
-                status = self._node_status(state, pod, info, skipped)
-                statuses[info.name] = status
-                if status.plugin:
-                    plugins_seen.add(status.plugin)
-            plugins = frozenset(plugins_seen)
+            statuses = self._node_statuses(state, pod, snapshot, skipped, codes or {})
+            plugins = frozenset(s.plugin for s in statuses.values() if s.plugin)
         message = fit_error_message(n, statuses.values())
         code = (
             Code.UNSCHEDULABLE_AND_UNRESOLVABLE
@@ -536,6 +533,53 @@ class Framework:
             unschedulable_plugins=plugins,
             post_filter=result,
         )
+
+    def _node_statuses(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        skipped: set[str],
+        codes: Mapping[str, IntArray],
+    ) -> dict[str, Status]:
+        """Every node's :meth:`_node_status`, reading the whole-cluster ``codes``: a filter
+        they show passing on a row is not asked again, and one they show rejecting it is asked
+        only for its reasons. With every filter covered, each row's first rejecting filter is
+        found for all rows at once."""
+        nodes = snapshot.nodes
+        filters = [p for p in self._plugins.filter if p.name not in skipped]
+        success = Status.success()
+        out: dict[str, Status] = {}
+        if all(p.name in codes for p in filters):
+            first = np.full(len(nodes), -1, dtype=np.int64)
+            undecided = np.ones(len(nodes), dtype=np.bool_)
+            for k, plugin in enumerate(filters):
+                rejects = (codes[plugin.name] != _SUCCESS) & undecided
+                first[rejects] = k
+                undecided &= ~rejects
+            for info, k in zip(nodes, first.tolist(), strict=True):
+                if k < 0:
+                    out[info.name] = success
+                    continue
+                status = filters[k].filter(state, pod, info)
+                out[info.name] = (
+                    status.with_plugin(filters[k].name)
+                    if not status.is_success
+                    else self._node_status(state, pod, info, skipped)  # forms disagree: ask all
+                )
+            return out
+        for row, info in enumerate(nodes):
+            status = success
+            for plugin in filters:
+                array = codes.get(plugin.name)
+                if array is not None and array[row] == _SUCCESS:
+                    continue
+                status = plugin.filter(state, pod, info)
+                if not status.is_success:
+                    status = status.with_plugin(plugin.name)
+                    break
+            out[info.name] = status if not status.is_success else success
+        return out
 
     # --- scoring --------------------------------------------------------------------------
 

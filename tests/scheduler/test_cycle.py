@@ -341,3 +341,27 @@ def test_a_plugin_normalizing_outside_the_range_is_reported_by_name() -> None:
     framework = Framework(profile, cache_of([node("a"), node("b")], []), random.Random(0))
     with pytest.raises(ValueError, match=r"Overflowing normalized a score outside 0\.\.100"):
         framework.schedule(pod("p", "100m"))
+
+
+@pytest.mark.parametrize("ports", [False, True])
+def test_failure_message_names_each_nodes_first_rejection(ports: bool) -> None:
+    """When nothing fits, each node is reported by its first rejecting filter, whether every
+    filter has a whole-cluster form or (a host port: NodePorts runs per node) some do not."""
+    web = container(cpu="100m", ports=[(8080, "", "")])
+    used = pod("web", node_name="full", containers=[web])
+    nodes = [
+        node("small", cpu="1"),
+        node("tainted", taints=[("dedicated", "db", "NoSchedule")]),
+        node("off", unschedulable=True),
+        node("full", cpu="2"),
+        node("tiny", cpu="1", pods=1),
+    ]
+    c = container(cpu="2", ports=[(8080, "", "")] if ports else [])
+    incoming = pod("p", containers=[c])
+    bound = [used]
+    framework = Framework(default_profile(), cache_of(nodes, bound), random.Random(0))
+    result = framework.schedule(incoming)
+    want = explain(incoming, nodes, bound, profile=default_profile())
+    assert result.node is None
+    assert result.message.partition(" preemption: ")[0] == want.message
+    assert ("1 node(s) didn't have free ports" in want.message) is ports
