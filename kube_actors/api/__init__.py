@@ -25,7 +25,7 @@ from kube_actors.api._frozen import (
     EMPTY,
     FrozenDict,
 )
-from kube_actors.api._replace import replace
+from kube_actors.api._replace import constructor, replace, replacer
 from kube_actors.api.apps import (
     ControllerRevision,
     DaemonSet,
@@ -302,7 +302,9 @@ from kube_actors.api.validation import (
 )
 
 __all__ = [
+    "constructor",
     "replace",
+    "replacer",
     "Affinity",
     "AttachedVolume",
     "Capabilities",

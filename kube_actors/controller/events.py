@@ -16,8 +16,15 @@ from typing import Any, Literal
 import attrs
 import structlog
 
-from kube_actors.api import REGISTRY, Event, EventSource, ObjectMeta, ObjectReference, replace
-from kube_actors.api._replace import constructor
+from kube_actors.api import (
+    REGISTRY,
+    Event,
+    EventSource,
+    ObjectMeta,
+    ObjectReference,
+    constructor,
+    replace,
+)
 from kube_actors.client import Client
 from kube_actors.runtime import Channel, wall_time
 from kube_actors.store import APIError, NotFound

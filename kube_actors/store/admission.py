@@ -43,10 +43,11 @@ from kube_actors.api import (
     StatefulSet,
     Toleration,
     default_object,
+    replace,
+    replacer,
     validate_object,
 )
 from kube_actors.api._memo import IdentityMemo
-from kube_actors.api._replace import replace, replacer
 from kube_actors.api.batch import Job
 from kube_actors.api.validation import FieldError, forbidden, invalid, validate_status
 from kube_actors.runtime import PluginRegistry

@@ -20,7 +20,7 @@ import builtins
 from bisect import bisect_left, bisect_right
 from collections import deque
 
-from kube_actors.api._replace import constructor
+from kube_actors.api import constructor
 from kube_actors.runtime import Channel
 from kube_actors.store.storage import (
     BackendClosed,

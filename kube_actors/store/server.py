@@ -53,10 +53,12 @@ from kube_actors.api import (
     ScaleSpec,
     ScaleStatus,
     StatefulSet,
+    constructor,
     from_dict,
+    replace,
+    replacer,
     to_dict,
 )
-from kube_actors.api._replace import constructor, replace, replacer
 from kube_actors.api.selectors import (
     Selector,
     parse_selector,
