@@ -26,7 +26,7 @@ from kube_actors.api import (
     replace,
 )
 from kube_actors.client import Client
-from kube_actors.runtime import Channel, wall_time
+from kube_actors.runtime import Channel, wall_time_seconds
 from kube_actors.store import APIError, NotFound
 
 __all__ = ["EventRecorder", "object_reference"]
@@ -77,9 +77,9 @@ class EventRecorder:
         # aggregation key -> (namespace, name) of the Event object written for it
         self._written: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
         self._sequence = 0
-        # (wall time, it in whole seconds, that in Unix nanoseconds) of the last write: in
-        # virtual time many events share an instant, and wall_time() returns the same object.
-        self._clock: tuple[Any, datetime, int] = (None, datetime.min, 0)
+        # (stamp, it in Unix nanoseconds) of the last write: in virtual time many events share
+        # an instant, and wall_time_seconds() returns the same object for it.
+        self._clock: tuple[datetime | None, int] = (None, 0)
 
     def event(
         self, obj: Any, type: Literal["Normal", "Warning"], reason: str, message: str
@@ -123,12 +123,10 @@ class EventRecorder:
             pending.reason,
             pending.message,
         )
-        now = wall_time()
+        stamp = wall_time_seconds()
         clock = self._clock
-        if clock[0] is not now:
-            stamp = now.replace(microsecond=0)
-            clock = self._clock = (now, stamp, int(stamp.timestamp() * 1e9))
-        stamp = clock[1]
+        if clock[0] is not stamp:
+            clock = self._clock = (stamp, int(stamp.timestamp() * 1e9))
         known = self._written.get(key)
         if known is not None:
             self._written.move_to_end(key)
@@ -144,7 +142,7 @@ class EventRecorder:
         self._sequence += 1
         # Upstream names events <object>.<unix nanoseconds in hex>; the sequence keeps names
         # unique within one instant of virtual time.
-        name = f"{ref.name}.{clock[2] + self._sequence:x}"
+        name = f"{ref.name}.{clock[1] + self._sequence:x}"
         made = await self.client.create(
             _event(
                 metadata=_meta(name=name, namespace=namespace),

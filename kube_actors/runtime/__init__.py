@@ -64,6 +64,7 @@ from kube_actors.runtime._runtime import (
     sleep_until,
     spawn,
     wall_time,
+    wall_time_seconds,
 )
 from kube_actors.runtime._simulate import EPOCH, SimulationResult, open_runtime, run, simulate
 from kube_actors.runtime._supervisor import (
@@ -155,4 +156,5 @@ __all__ = [
     "spawn",
     "spawn_actor",
     "wall_time",
+    "wall_time_seconds",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "sleep_until",
     "spawn",
     "wall_time",
+    "wall_time_seconds",
 ]
 
 T = TypeVar("T")
@@ -154,23 +155,32 @@ def now() -> float:
     return current_runtime().backend.now()
 
 
-# (runtime, instant, time) of the last wall_time(): in virtual time many timestamps share an
-# instant. The runtime is held weakly, so a finished run is not kept alive by it; the entry is
-# replaced whole, so runtimes in other threads never see half of one.
-_wall_cache: tuple[weakref.ref[Runtime], float, datetime] | None = None
+# (runtime, instant, time, time in whole seconds) of the last reading: in virtual time many
+# timestamps share an instant. The runtime is held weakly, so a finished run is not kept alive
+# by it; the entry is replaced whole, so runtimes in other threads never see half of one.
+_wall_cache: tuple[weakref.ref[Runtime], float, datetime, datetime] | None = None
 
 
-def wall_time() -> datetime:
-    """The current UTC date and time on the runtime's clock (fixed epoch in virtual time)."""
+def _wall_reading() -> tuple[weakref.ref[Runtime], float, datetime, datetime]:
     global _wall_cache
     runtime = current_runtime()
     instant = runtime.backend.now()
     cached = _wall_cache
     if cached is not None and cached[1] == instant and cached[0]() is runtime:
-        return cached[2]
+        return cached
     time = runtime.wall_time()
-    _wall_cache = (weakref.ref(runtime), instant, time)
-    return time
+    cached = _wall_cache = (weakref.ref(runtime), instant, time, time.replace(microsecond=0))
+    return cached
+
+
+def wall_time() -> datetime:
+    """The current UTC date and time on the runtime's clock (fixed epoch in virtual time)."""
+    return _wall_reading()[2]
+
+
+def wall_time_seconds() -> datetime:
+    """:func:`wall_time` in whole seconds (metav1.Time's precision: what API objects store)."""
+    return _wall_reading()[3]
 
 
 def elapsed() -> float:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import cast, overload
 
 import attrs
@@ -316,17 +316,7 @@ class Framework:
             values = np.zeros(len(versions), dtype=np.int64)
             stale = np.arange(len(versions))
         if len(stale):
-            nodes = snapshot.by_row
-            rows = stale.tolist()
-            # Protocol isinstance checks are slow: bind the method once, outside the loop.
-            if kind == "filter":
-                check = cast(FilterPlugin, plugin).filter
-                for row in rows:
-                    values[row] = int(check(state, pod, nodes[row]).code)
-            else:
-                score = cast(ScorePlugin, plugin).score
-                for row in rows:
-                    values[row] = score(state, pod, nodes[row])
+            _evaluate(plugin, kind, state, pod, snapshot.by_row, stale.tolist(), values)
             seen[stale] = versions[stale]
         self._memo[memo_key] = (layout, generation, seen, values)
         if len(self._memo) > _MEMO_SIZE:
@@ -373,32 +363,18 @@ class Framework:
             if changed is not None and len(changed) <= _LOCAL_PATCH_LIMIT:
                 values = cast(IntArray, entry[2])
                 if changed:
-                    nodes = snapshot.by_row
-                    if kind == "filter":
-                        check = cast(FilterPlugin, plugin).filter
-                        for row in set(changed):
-                            values[row] = int(check(state, pod, nodes[row]).code)
-                    else:
-                        score = cast(ScorePlugin, plugin).score
-                        for row in set(changed):
-                            values[row] = score(state, pod, nodes[row])
+                    _evaluate(plugin, kind, state, pod, snapshot.by_row, set(changed), values)
                 entry[1] = tick
                 self._local_memo.move_to_end(memo_key)
                 return values
-        if kind == "filter":
-            if plugin.name in self._vector_filter:
-                values = cast(FilterAllPlugin, plugin).filter_all(state, pod, table).copy()
-            else:
-                check = cast(FilterPlugin, plugin).filter
-                values = np.array(
-                    [int(check(state, pod, info).code) for info in snapshot.nodes],
-                    dtype=np.int64,
-                )
-        elif plugin.name in self._vector_score:
+        if kind == "filter" and plugin.name in self._vector_filter:
+            values = cast(FilterAllPlugin, plugin).filter_all(state, pod, table).copy()
+        elif kind == "score" and plugin.name in self._vector_score:
             values = cast(ScoreAllPlugin, plugin).score_all(state, pod, table).copy()
         else:
-            score = cast(ScorePlugin, plugin).score
-            values = np.array([score(state, pod, info) for info in snapshot.nodes], dtype=np.int64)
+            values = np.zeros(len(snapshot), dtype=np.int64)
+            rows = range(len(snapshot))
+            _evaluate(plugin, kind, state, pod, snapshot.by_row, rows, values)
         self._local_memo[memo_key] = [cache.layout, tick, values]
         if len(self._local_memo) > _MEMO_SIZE:
             self._local_memo.popitem(last=False)
@@ -656,6 +632,27 @@ class _Rows(Sequence[NodeInfo]):
     def __iter__(self) -> Iterator[NodeInfo]:
         nodes = self._nodes
         return (nodes[r] for r in self._rows.tolist())
+
+
+def _evaluate(
+    plugin: Plugin,
+    kind: str,
+    state: CycleState,
+    pod: Pod,
+    nodes: Sequence[NodeInfo],
+    rows: Iterable[int],
+    values: IntArray,
+) -> None:
+    """Set ``values[row]`` to ``plugin``'s per-node filter code or score on each of ``rows``."""
+    # Protocol isinstance checks are slow: bind the method once, outside the loop.
+    if kind == "filter":
+        check = cast(FilterPlugin, plugin).filter
+        for row in rows:
+            values[row] = int(check(state, pod, nodes[row]).code)
+    else:
+        score = cast(ScorePlugin, plugin).score
+        for row in rows:
+            values[row] = score(state, pod, nodes[row])
 
 
 def _passing(codes: Sequence[IntArray], a: int, b: int) -> npt.NDArray[np.bool_]:

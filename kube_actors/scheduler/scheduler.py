@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import attrs
@@ -64,7 +63,7 @@ from kube_actors.runtime import (
     now,
     sleep,
     spawn,
-    wall_time,
+    wall_time_seconds,
 )
 from kube_actors.scheduler.cache import SchedulerCache
 from kube_actors.scheduler.cycle import Framework, ScheduleResult
@@ -503,7 +502,7 @@ class Scheduler:
                     last_transition_time=(
                         old[0].last_transition_time
                         if old and old[0].status == condition.status
-                        else _utc_now()
+                        else wall_time_seconds()
                     ),
                     last_probe_time=None,
                 )
@@ -633,8 +632,3 @@ class Scheduler:
 
 def _finished(pod: Pod) -> bool:
     return pod.status.phase in ("Succeeded", "Failed")
-
-
-def _utc_now() -> datetime:
-    # Whole seconds, metav1.Time's precision.
-    return wall_time().replace(microsecond=0)

@@ -26,9 +26,8 @@ import base64
 import binascii
 import builtins
 import json
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import attrs
@@ -70,11 +69,11 @@ from kube_actors.api.validation import ErrorType, FieldError, forbidden, invalid
 from kube_actors.runtime import (
     Actor,
     Request,
-    current_runtime,
     handles,
     move_on_after,
     new_uid,
     rng,
+    wall_time_seconds,
 )
 from kube_actors.store.admission import (
     AdmissionPlugin,
@@ -456,22 +455,6 @@ def _describe(obj: Any) -> str:
 _ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no 0/1/3 lookalikes
 
 
-# (runtime, instant, time): a weak reference, so a finished run is not kept alive by it.
-_clock_cache: list[Any] = [None, None, None]
-
-
-def _now() -> datetime:
-    """The current time in whole seconds (metav1.Time's precision, so stored times equal
-    what reloads). Cached per runtime and instant: in virtual time many writes share one."""
-    runtime = current_runtime()
-    instant = runtime.backend.now()
-    cache = _clock_cache
-    ref = cache[0]
-    if ref is None or ref() is not runtime or cache[1] != instant:
-        cache[:] = [weakref.ref(runtime), instant, runtime.wall_time().replace(microsecond=0)]
-    return cache[2]  # type: ignore[no-any-return]
-
-
 def _random_suffix() -> str:
     """Five of ``_ALPHANUMS`` at random: ``rng().choices(_ALPHANUMS, k=5)``, drawing the same
     numbers (so the same names), without its argument handling."""
@@ -780,7 +763,9 @@ class APIServer:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _prepare_create(self, info: KindInfo, obj: Any, namespace: str, name: str) -> Any:
-        meta = _created_meta(obj.metadata, name, namespace, new_uid(), _now(), 1, None, None)
+        meta = _created_meta(
+            obj.metadata, name, namespace, new_uid(), wall_time_seconds(), 1, None, None
+        )
         if isinstance(obj, Pod):
             # Upstream: a new pod's status is the server's, Pending until a kubelet reports.
             return _created_pod(obj, meta, _PENDING)
@@ -1115,7 +1100,9 @@ class APIServer:
         # As upstream's binding: the node name, and the PodScheduled condition set True.
         conditions = [c for c in pod.status.conditions if c.type != "PodScheduled"]
         conditions.append(
-            _pod_condition(type="PodScheduled", status="True", last_transition_time=_now())
+            _pod_condition(
+                type="PodScheduled", status="True", last_transition_time=wall_time_seconds()
+            )
         )
         new = _bound_pod(
             pod,
@@ -1182,7 +1169,7 @@ class APIServer:
             if propagation_policy in _GC_FINALIZERS:
                 finalizers.append(_GC_FINALIZERS[propagation_policy])
         grace = self._grace(obj, grace_period_seconds)
-        now = _now()
+        now = wall_time_seconds()
         if meta.deletion_timestamp is not None:
             # Already being deleted: a shorter grace period may hasten it; nothing else changes
             # but the garbage collector's finalizers.
