@@ -380,6 +380,35 @@ class Framework:
             self._local_memo.popitem(last=False)
         return values
 
+    def _local_statuses(self, pod: Pod, plugin: FilterPlugin) -> list[Status | None] | None:
+        """A node-local filter's rejection of each row, filled in as the failure path asks
+        (``None``: not asked since the row last changed); ``None`` when ``plugin`` has no
+        key for ``pod``. Repeated failures (a pod retried, pods alike) then ask the plugin
+        for its reasons only on the rows that changed, not on every node."""
+        if plugin.name not in self._local:
+            return None
+        key = self._memo_key(plugin, pod, static=False)
+        if key is None:
+            return None
+        cache = self.cache
+        memo_key = (plugin.name, "status", key)
+        entry = self._local_memo.get(memo_key)
+        tick = cache.row_tick
+        if entry is not None and entry[0] == cache.layout:
+            changed = cache.rows_changed_since(cast(int, entry[1]))
+            if changed is not None:
+                statuses = cast(list[Status | None], entry[2])
+                for row in changed:
+                    statuses[row] = None
+                entry[1] = tick
+                self._local_memo.move_to_end(memo_key)
+                return statuses
+        fresh: list[Status | None] = [None] * len(cache)
+        self._local_memo[memo_key] = [cache.layout, tick, fresh]
+        if len(self._local_memo) > _MEMO_SIZE:
+            self._local_memo.popitem(last=False)
+        return fresh
+
     def _dynamic_plugins(self, pod: Pod, skipped: set[str]) -> tuple[FilterPlugin, ...]:
         """The filters the vector mask does not cover for ``pod``, in order."""
         out: list[FilterPlugin] = []
@@ -533,16 +562,25 @@ class Framework:
                 rejects = (codes[plugin.name] != _SUCCESS) & undecided
                 first[rejects] = k
                 undecided &= ~rejects
-            for info, k in zip(nodes, first.tolist(), strict=True):
+            memos: dict[int, list[Status | None] | None] = {}
+            for row, (info, k) in enumerate(zip(nodes, first.tolist(), strict=True)):
                 if k < 0:
                     out[info.name] = success
                     continue
-                status = filters[k].filter(state, pod, info)
-                out[info.name] = (
-                    status.with_plugin(filters[k].name)
-                    if not status.is_success
-                    else self._node_status(state, pod, info, skipped)  # forms disagree: ask all
-                )
+                plugin = filters[k]
+                if k not in memos:
+                    memos[k] = self._local_statuses(pod, plugin)
+                memo = memos[k]
+                status = memo[row] if memo is not None else None
+                if status is None:
+                    status = plugin.filter(state, pod, info)
+                    if status.is_success:  # forms disagree: ask all
+                        out[info.name] = self._node_status(state, pod, info, skipped)
+                        continue
+                    status = status.with_plugin(plugin.name)
+                    if memo is not None:
+                        memo[row] = status
+                out[info.name] = status
             return out
         for row, info in enumerate(nodes):
             status = success

@@ -133,8 +133,10 @@ class Status:
         return ", ".join(self.reasons)
 
     def with_plugin(self, plugin: str) -> Status:
-        """This status attributed to ``plugin``."""
-        return attrs.evolve(self, plugin=plugin)
+        """This status attributed to ``plugin`` (itself when it already is)."""
+        if self.plugin == plugin:
+            return self
+        return Status(self.code, self.reasons, plugin)
 
 
 class CycleState:

@@ -92,6 +92,12 @@ class SnapshotHandle:
         """The seeded random source."""
         return self._rng
 
+    @property
+    def plugins(self) -> tuple[tuple[PreFilterPlugin, ...], tuple[FilterPlugin, ...]]:
+        """The profile's PreFilter and Filter plugins, in order (what :meth:`run_filters`
+        runs); a plugin that knows them all may take a shortcut, as preemption does."""
+        return self._plugins
+
     def run_filters(self, pod: Pod, node: NodeInfo, snapshot: Snapshot | None = None) -> Status:
         """PreFilter (over ``snapshot``, default the cycle's) and every Filter on ``node``."""
         return run_filters(

@@ -365,3 +365,40 @@ def test_failure_message_names_each_nodes_first_rejection(ports: bool) -> None:
     assert result.node is None
     assert result.message.partition(" preemption: ")[0] == want.message
     assert ("1 node(s) didn't have free ports" in want.message) is ports
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_repeated_failures_report_each_nodes_current_reasons(seed: int) -> None:
+    """The failure path keeps each node's rejection until its row changes: failing again
+    and again while pods come and go gives the message a fresh framework gives."""
+    rng = random.Random(seed)
+    nodes = [
+        node(f"n{i}", cpu=rng.choice(["1", "2"]), memory="1Gi", pods=rng.randint(1, 4))
+        for i in range(12)
+    ]
+    cache = cache_of(nodes, [])
+    profile = default_profile()
+    kept = Framework(profile, cache, random.Random(0))
+    big = pod("big", "2500m", memory="600Mi")
+    placed = []
+    reasons = set()
+    for step in range(30):
+        p = replace(big, metadata=replace(big.metadata, name=f"big{step}", uid=f"big{step}"))
+        result = kept.schedule(p)
+        fresh = Framework(profile, cache, random.Random(0)).schedule(p)
+        assert result.node is None
+        assert result.message == fresh.message
+        reasons.update(
+            r
+            for r in ("Insufficient cpu", "Insufficient memory", "Too many pods")
+            if r in result.message
+        )
+        if placed and rng.random() < 0.4:
+            cache.remove_pod(placed.pop(rng.randrange(len(placed))))
+        else:
+            for _ in range(rng.randint(1, 3)):
+                where = rng.choice(nodes).metadata.name
+                small = pod(f"s{step}-{len(placed)}", "300m", memory="300Mi", node_name=where)
+                cache.add_pod(small)
+                placed.append(small)
+    assert reasons == {"Insufficient cpu", "Insufficient memory", "Too many pods"}

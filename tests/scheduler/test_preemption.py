@@ -15,7 +15,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from kube_actors.api import Affinity, LabelSelector, PodAffinity, PodAffinityTerm
+from kube_actors.api import Affinity, LabelSelector, PodAffinity, PodAffinityTerm, Toleration
 from kube_actors.runtime import PluginRegistry
 from kube_actors.scheduler import (
     SCHEDULER_PLUGINS,
@@ -35,12 +35,13 @@ from kube_actors.scheduler.plugins.preemption import (
     Candidate,
     DefaultPreemption,
     _NodeSwapper,
+    _QuickDryRun,
     calculate_num_candidates,
     more_important_pod,
     pick_one_node_for_preemption,
 )
 from kube_actors.scheduler.profile import build_profile
-from tests.scheduler.builders import node, pod
+from tests.scheduler.builders import container, node, pod
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 MIN_INT32 = -(2**31)
@@ -556,3 +557,167 @@ def test_the_cache_snapshot_equals_one_built_from_the_same_objects():
     again = cache.snapshot()
     assert again is not live
     assert [p.metadata.name for p in again.get("n1").pods] == ["c", "e"]
+
+
+# --- the quick dry run -----------------------------------------------------------------------
+
+
+def with_port(p, port=8080):
+    """``p`` also holding host ``port``."""
+    c = container("port", cpu="1m", ports=((port, "", "TCP"),))
+    return attrs.evolve(p, spec=attrs.evolve(p.spec, containers=(*p.spec.containers, c)))
+
+
+def both_ways(nodes, pods, incoming, *, seed, profile=None):
+    """(candidates, failures) of the quick dry run and of the long way, same inputs."""
+    profile = profile or preemption_profile()
+    snapshot = Snapshot.build(nodes, pods)
+    handle = SnapshotHandle(profile, snapshot, random.Random(seed))
+    statuses = {i.name: handle.run_filters(incoming, i) for i in snapshot.nodes}
+    plugin = profile.plugins["DefaultPreemption"]
+    out = []
+    for quick in (True, False):
+        plugin.quick_dry_run = quick
+        handle = SnapshotHandle(profile, snapshot, random.Random(seed))
+        out.append(plugin.find_candidates(incoming, statuses, handle))
+    plugin.quick_dry_run = True
+    return out, _QuickDryRun.prepare(incoming, SnapshotHandle(profile, snapshot, random.Random()))
+
+
+@st.composite
+def rich_clusters(draw):
+    """Nodes and pods exercising every filter the quick dry run reasons about: pod counts,
+    memory and an extended resource, taints, host ports, required anti-affinity."""
+    nodes = []
+    for i in range(draw(st.integers(1, 5))):
+        taints = (("dedicated", "x", "NoSchedule"),) if draw(st.booleans()) else ()
+        nodes.append(
+            node(
+                f"n{i}",
+                cpu=draw(st.sampled_from(["1", "2"])),
+                memory=draw(st.sampled_from(["1Gi", "2Gi"])),
+                pods=draw(st.integers(2, 6)),
+                labels={HOST: f"n{i}"},
+                taints=taints,
+                unschedulable=draw(st.integers(0, 9)) == 0,
+                extra={"example.com/gpu": "2"} if draw(st.booleans()) else None,
+            )
+        )
+    pods = []
+    for i in range(len(nodes)):
+        for j in range(draw(st.integers(0, 5))):
+            prio = draw(st.integers(0, 5))
+            start = draw(st.none() | st.integers(0, 3))
+            kind = draw(st.sampled_from(["plain"] * 6 + ["port", "shy", "web"]))
+            name, where = f"p{i}-{j}", f"n{i}"
+            if kind == "shy":
+                p = shy(name, prio, where)
+            else:
+                p = make(name, draw(st.integers(0, 8)) * 100, prio, where, start=start)
+                if kind == "port":
+                    p = with_port(p)
+                if kind == "web":
+                    p = attrs.evolve(p, metadata=attrs.evolve(p.metadata, labels=WEB))
+            pods.append(p)
+    mem = draw(st.sampled_from([None, "512Mi"]))
+    gpu = draw(st.sampled_from([None, "1"]))
+    extra = {"example.com/gpu": gpu} if gpu else None
+    c = container(cpu=f"{draw(st.integers(0, 15)) * 100}m", memory=mem, extra=extra)
+    incoming = pod("incoming", containers=(c,), priority=draw(st.integers(0, 6)))
+    if draw(st.booleans()):
+        incoming = with_port(incoming)
+    if draw(st.booleans()):
+        incoming = attrs.evolve(incoming, metadata=attrs.evolve(incoming.metadata, labels=WEB))
+    if draw(st.integers(0, 3)) == 0:
+        incoming = attrs.evolve(
+            incoming,
+            spec=attrs.evolve(
+                incoming.spec, tolerations=(Toleration(key="dedicated", operator="Exists"),)
+            ),
+        )
+    if draw(st.integers(0, 4)) == 0:
+        term = PodAffinityTerm(topology_key=HOST, label_selector=LabelSelector(match_labels=WEB))
+        aff = Affinity(
+            pod_anti_affinity=PodAffinity(
+                required_during_scheduling_ignored_during_execution=(term,)
+            )
+        )
+        incoming = attrs.evolve(incoming, spec=attrs.evolve(incoming.spec, affinity=aff))
+    return nodes, pods, incoming, draw(st.integers(0, 2**16))
+
+
+@settings()
+@given(rich_clusters())
+def test_property_quick_dry_run_equals_the_long_way(cluster):
+    nodes, pods, incoming, seed = cluster
+    (quick, slow), prepared = both_ways(nodes, pods, incoming, seed=seed)
+    event("quick" if prepared is not None else "long way only")
+    event("candidates" if slow[0] else "no candidate")
+    assert quick == slow
+
+
+def test_quick_dry_run_on_the_benchmark_shape():
+    """Four 900m low-priority pods and a 100m one per 4-CPU node; a 3-CPU priority-10 pod
+    evicts three of the big ones (the first big one and the small one are reprieved)."""
+    nodes = [node(f"n{i}", cpu="4", memory="32Gi") for i in range(3)]
+    pods = [make(f"low{i}-{j}", 900, 0, f"n{i}", start=j) for i in range(3) for j in range(4)]
+    pods += [make(f"small{i}", 100, 0, f"n{i}", start=9) for i in range(3)]
+    (quick, slow), prepared = both_ways(nodes, pods, preemptor(cpu=3000, priority=10), seed=1)
+    assert prepared is not None
+    assert quick == slow
+    candidates, failures = quick
+    assert not failures
+    assert sorted(names(c.victims) for c in candidates) == [
+        [f"low{i}-1", f"low{i}-2", f"low{i}-3"] for i in range(3)
+    ]
+
+
+def test_quick_dry_run_leaves_nodes_with_port_holding_victims_to_the_long_way():
+    nodes = [node("n0", cpu="1")]
+    pods = [with_port(make("a", 500, 1, "n0")), make("b", 400, 1, "n0")]
+    incoming = with_port(preemptor(cpu=500, priority=9))
+    (quick, slow), prepared = both_ways(nodes, pods, incoming, seed=0)
+    assert prepared is not None
+    info = Snapshot.build(nodes, pods).nodes[0]
+    assert prepared.select(incoming, info, list(info.pods)) is None
+    assert quick == slow
+    # The port holder must go even though the CPU would fit with it reprieved.
+    assert [names(c.victims) for c in quick[0]] == [["a"]]
+
+
+class _PickyFilter:
+    """A third-party filter the quick dry run knows nothing about."""
+
+    NAME = "Picky"
+    name = "Picky"
+
+    def __init__(self, args=None):
+        pass
+
+    def filter(self, state, pod, node):
+        return Status.success()
+
+
+def test_quick_dry_run_not_taken_with_an_unknown_filter_or_required_affinity():
+    registry = PluginRegistry("kube_actors.test_preemption_picky", "scheduler plugin")
+    for name in SCHEDULER_PLUGINS.names():
+        registry.register(name, SCHEDULER_PLUGINS.get(name))
+    registry.register("Picky", _PickyFilter)
+    config = {
+        "plugins": {
+            "filter": {"enabled": [{"name": "Picky"}]},
+            "postFilter": {"enabled": [{"name": "DefaultPreemption"}]},
+        }
+    }
+    picky = build_profile(config, registry=registry)
+    snapshot = Snapshot.build([node("n0", cpu="1")], [make("a", 900, 1, "n0")])
+    handle = SnapshotHandle(picky, snapshot, random.Random(0))
+    assert _QuickDryRun.prepare(preemptor(), handle) is None
+    plain = SnapshotHandle(preemption_profile(), snapshot, random.Random(0))
+    assert _QuickDryRun.prepare(preemptor(), plain) is not None
+    term = PodAffinityTerm(topology_key=HOST, label_selector=LabelSelector(match_labels=WEB))
+    aff = Affinity(
+        pod_affinity=PodAffinity(required_during_scheduling_ignored_during_execution=(term,))
+    )
+    affine = attrs.evolve(preemptor(), spec=attrs.evolve(preemptor().spec, affinity=aff))
+    assert _QuickDryRun.prepare(affine, plain) is None

@@ -21,14 +21,34 @@ import attrs
 
 from kube_actors.api import Pod
 from kube_actors.scheduler.framework import (
+    TOTAL_NODES_KEY,
     Code,
     CycleState,
+    FilterPlugin,
     FrameworkHandle,
     PostFilterResult,
+    PreFilterPlugin,
     Status,
 )
-from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
-from kube_actors.scheduler.plugins.basic import _Named
+from kube_actors.scheduler.nodeinfo import NodeInfo, Resource, Snapshot, host_ports, pod_requests
+from kube_actors.scheduler.plugins.basic import (
+    NodeAffinity,
+    NodeName,
+    NodePorts,
+    NodeUnschedulable,
+    TaintToleration,
+    _Named,
+)
+from kube_actors.scheduler.plugins.interpod import InterPodAffinity
+from kube_actors.scheduler.plugins.resources import NodeResourcesFit, fit_status_of
+from kube_actors.scheduler.plugins.topology import PodTopologySpread
+from kube_actors.scheduler.plugins.volumes import (
+    NodeVolumeLimits,
+    VolumeBinding,
+    VolumeRestrictions,
+    VolumeZone,
+    pod_claim_names,
+)
 
 __all__ = [
     "ERR_NO_VICTIMS",
@@ -182,6 +202,162 @@ class _NodeSwapper:
         )
 
 
+#: Built-in filters whose verdict on a node does not change when pods that are *inert* (no
+#: host ports, no required anti-affinity, no claims) leave it, given a preemptor without
+#: required pod (anti-)affinity and with PodTopologySpread skipped (no hard constraints).
+_INERT_FILTERS: frozenset[type] = frozenset(
+    {
+        NodeUnschedulable,
+        NodeName,
+        TaintToleration,
+        NodeAffinity,
+        NodePorts,  # reads the victims' host ports only
+        VolumeRestrictions,  # their ReadWriteOncePod claims only
+        NodeVolumeLimits,  # their attachable claims only
+        VolumeBinding,
+        VolumeZone,
+        InterPodAffinity,  # their required anti-affinity, and the preemptor's required terms
+        PodTopologySpread,  # only through PreFilter, which must have skipped
+    }
+)
+
+
+def _has_required_pod_affinity(pod: Pod) -> bool:
+    affinity = pod.spec.affinity
+    if affinity is None:
+        return False
+    pa, paa = affinity.pod_affinity, affinity.pod_anti_affinity
+    return bool(
+        (pa is not None and pa.required_during_scheduling_ignored_during_execution)
+        or (paa is not None and paa.required_during_scheduling_ignored_during_execution)
+    )
+
+
+class _QuickDryRun:
+    """The dry run of one node without building what-if snapshots, when that is exact.
+
+    The long way (:meth:`DefaultPreemption.select_victims_on_node`) removes the victims, runs
+    PreFilter over a snapshot holding the reduced node and every Filter on it, then runs them
+    again for each victim it tries to reprieve. When every filter of the profile is one of
+    :data:`_INERT_FILTERS`, the preemptor has no required pod (anti-)affinity, PodTopologySpread
+    skips it and a node's potential victims are all inert, then only NodeResourcesFit's verdict
+    depends on which victims leave: PreFilter runs once over the cycle's snapshot, the other
+    filters once on the node as it is, and the reprieve loop is resource arithmetic.
+    ``tests/scheduler/test_preemption.py`` checks both ways agree on generated clusters.
+    """
+
+    def __init__(
+        self,
+        state: CycleState,
+        filters: tuple[FilterPlugin, ...],
+        fit: NodeResourcesFit | None,
+        request: Resource,
+    ) -> None:
+        self.state = state
+        self.filters = filters
+        self.fit = fit
+        self.request = request
+        # The resources NodeResourcesFit checks for this pod (those it requests), and how much.
+        checked = [
+            ("cpu", request.milli_cpu),
+            ("memory", request.memory),
+            ("ephemeral-storage", request.ephemeral_storage),
+            *sorted(request.scalar.items()),
+        ]
+        self.names = [name for name, amount in checked if amount > 0]
+        self.amounts = [amount for _, amount in checked if amount > 0]
+
+    @classmethod
+    def prepare(cls, pod: Pod, handle: FrameworkHandle) -> _QuickDryRun | None:
+        """The quick dry run for ``pod`` under ``handle``, or ``None`` when it would not be
+        exact (or the handle does not say which plugins it runs)."""
+        plugins = getattr(handle, "plugins", None)
+        if not isinstance(plugins, tuple) or len(plugins) != 2:
+            return None
+        pre_filters: tuple[PreFilterPlugin, ...] = plugins[0]
+        filters: tuple[FilterPlugin, ...] = plugins[1]
+        fit: NodeResourcesFit | None = None
+        for plugin in filters:
+            if type(plugin) is NodeResourcesFit:
+                fit = plugin
+            elif type(plugin) not in _INERT_FILTERS:
+                return None
+        if _has_required_pod_affinity(pod):
+            return None
+        snapshot = handle.snapshot
+        state = CycleState()
+        state.write(TOTAL_NODES_KEY, len(snapshot))
+        skipped: set[str] = set()
+        for pre in pre_filters:
+            status = pre.pre_filter(state, pod, snapshot)
+            if status.is_skip:
+                skipped.add(pre.name)
+            elif not status.is_success:
+                return None  # every node fails the same way: the long way reports it
+        if any(type(p) is PodTopologySpread and p.name not in skipped for p in filters):
+            return None
+        active = tuple(p for p in filters if p.name not in skipped)
+        return cls(state, active, fit, pod_requests(pod))
+
+    def select(
+        self, pod: Pod, info: NodeInfo, potential: list[Pod]
+    ) -> tuple[tuple[Pod, ...], int, Status] | None:
+        """:meth:`DefaultPreemption.select_victims_on_node` for ``info`` whose lower-priority
+        pods are ``potential`` (not empty); ``None`` when one of them is not inert."""
+        check_ports = bool(info.used_ports)
+        anti = info.pods_with_required_anti_affinity
+        for victim in potential:
+            if (
+                (victim.spec.volumes and pod_claim_names(victim))
+                or (check_ports and host_ports(victim))
+                or (anti and victim in anti)
+            ):
+                return None
+        fit = self.fit
+        alloc = info.allocatable
+        requested = info.requested
+        count = len(info.pods) - len(potential)
+        # Free room per checked resource once the victims are gone, in plain ints.
+        names = self.names
+        free = [alloc.get(name) - requested.get(name) for name in names]
+        shares = [pod_requests(victim) for victim in potential]
+        for share in shares:
+            for k, name in enumerate(names):
+                free[k] += share.get(name)
+        state = self.state
+        for plugin in self.filters:
+            if plugin is fit:
+                if count + 1 <= alloc.pods and all(
+                    a <= f for a, f in zip(self.amounts, free, strict=True)
+                ):
+                    continue
+                # Rejected: build the node's exact status, reasons and all.
+                reduced = requested
+                for share in shares:
+                    reduced = reduced - share
+                status = fit_status_of(self.request, alloc, reduced, count)
+            else:
+                # The node as it is: these verdicts do not depend on the (inert) victims.
+                status = plugin.filter(state, pod, info)
+            if not status.is_success:
+                return (), 0, status.with_plugin(plugin.name)
+        if fit is None:
+            return (), 0, Status.success()  # nothing to evict for
+        order = sorted(range(len(potential)), key=lambda k: _importance_key(potential[k]))
+        victims: list[Pod] = []
+        amounts = self.amounts
+        limit = alloc.pods
+        for k in order:
+            share = shares[k]
+            trial = [f - share.get(name) for f, name in zip(free, names, strict=True)]
+            if count + 2 <= limit and all(a <= f for a, f in zip(amounts, trial, strict=True)):
+                free = trial
+                count += 1
+            else:
+                victims.append(potential[k])
+        return tuple(victims), 0, Status.success()
+
+
 def _fit_error(num_nodes: int, failures: Mapping[str, Status]) -> str:
     # Upstream FitError.Error(): each node's reasons counted, nodes without an explicit status
     # counted as "not helpful", entries "count reason" sorted as strings.
@@ -231,6 +407,10 @@ class DefaultPreemption(_Named):
             raise ValueError(
                 "minCandidateNodesPercentage and minCandidateNodesAbsolute cannot both be zero"
             )
+
+    #: Dry-run nodes the quick way when that is exact (see :class:`_QuickDryRun`); False
+    #: always takes the long way (tests compare the two).
+    quick_dry_run: bool = True
 
     def num_candidates(self, num_nodes: int) -> int:
         """How many candidates to find among ``num_nodes`` potential nodes."""
@@ -321,7 +501,9 @@ class DefaultPreemption(_Named):
         failures: dict[str, Status] = {}
         if not potential:
             return [], failures
-        replace = _NodeSwapper(snapshot)
+        replace: _NodeSwapper | None = None
+        quick = _QuickDryRun.prepare(pod, handle) if self.quick_dry_run else None
+        priority = pod_priority(pod)
         offset = handle.rng.randrange(len(potential))
         wanted = self.num_candidates(len(potential))
         non_violating: list[Candidate] = []
@@ -329,7 +511,18 @@ class DefaultPreemption(_Named):
         for k in range(len(potential)):
             index = potential[(offset + k) % len(potential)]
             name = snapshot.nodes[index].name
-            victims, violations, status = self.select_victims_on_node(pod, index, handle, replace)
+            result: tuple[tuple[Pod, ...], int, Status] | None = None
+            if quick is not None:
+                info = snapshot.nodes[index]
+                lower = [p for p in info.pods if pod_priority(p) < priority]
+                if not lower:
+                    result = ((), 0, Status.unresolvable(ERR_NO_VICTIMS, plugin=self.NAME))
+                else:
+                    result = quick.select(pod, info, lower)
+            if result is None:
+                replace = replace or _NodeSwapper(snapshot)
+                result = self.select_victims_on_node(pod, index, handle, replace)
+            victims, violations, status = result
             if status.is_success and victims:
                 candidate = Candidate(name, victims, violations)
                 (violating if violations else non_violating).append(candidate)

@@ -273,10 +273,15 @@ class NodeResourcesFit:
 
 def fit_status(request: Resource, node: NodeInfo) -> Status:
     """The NodeResourcesFit filter result for a pod requesting ``request`` on ``node``."""
-    alloc = node.allocatable
+    return fit_status_of(request, node.allocatable, node.requested, len(node.pods))
+
+
+def fit_status_of(request: Resource, alloc: Resource, requested: Resource, pods: int) -> Status:
+    """:func:`fit_status` on a node with ``alloc`` allocatable, already holding ``pods`` pods
+    that request ``requested`` in sum (what a what-if node with pods removed would hold)."""
     reasons: list[str] = []
     unresolvable = False
-    if len(node.pods) + 1 > alloc.pods:
+    if pods + 1 > alloc.pods:
         reasons.append("Too many pods")
     if request.is_zero:
         return _fit_result(reasons, unresolvable=False)
@@ -289,7 +294,7 @@ def fit_status(request: Resource, node: NodeInfo) -> Status:
     for name, amount in checks:
         if amount <= 0:
             continue
-        if amount > alloc.get(name) - node.requested.get(name):
+        if amount > alloc.get(name) - requested.get(name):
             reasons.append(f"Insufficient {name}")
             unresolvable = unresolvable or amount > alloc.get(name)
     return _fit_result(reasons, unresolvable=unresolvable)
