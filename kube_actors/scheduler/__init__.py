@@ -27,6 +27,7 @@ from kube_actors.scheduler.framework import (
     PluginFactory,
     PostBindPlugin,
     PostFilterPlugin,
+    PostFilterResult,
     PreBindPlugin,
     PreEnqueuePlugin,
     PreFilterPlugin,
@@ -46,6 +47,7 @@ from kube_actors.scheduler.nodeinfo import (
     Snapshot,
     pod_requests,
 )
+from kube_actors.scheduler.nominator import Nominator
 from kube_actors.scheduler.profile import (
     ConfigurationError,
     Profile,
@@ -77,6 +79,7 @@ __all__ = [
     "CacheError",
     "Framework",
     "ScheduleResult",
+    "Nominator",
     "SchedulerCache",
     "ClusterEvent",
     "QueueClosed",
@@ -113,6 +116,7 @@ __all__ = [
     "PluginFactory",
     "PostBindPlugin",
     "PostFilterPlugin",
+    "PostFilterResult",
     "PreBindPlugin",
     "PreEnqueuePlugin",
     "PreFilterPlugin",

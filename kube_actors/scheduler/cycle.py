@@ -21,9 +21,10 @@ All of them give the same answers (``tests/scheduler/test_cycle.py`` checks the 
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import cast, overload
 
 import attrs
@@ -62,8 +63,13 @@ from kube_actors.scheduler.framework import (
     ScorePlugin,
     Status,
 )
-from kube_actors.scheduler.handle import SnapshotHandle
+from kube_actors.scheduler.handle import SnapshotHandle, run_filters
 from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
+from kube_actors.scheduler.nominator import Nominator
+from kube_actors.scheduler.plugins.whatif import (
+    filters_read_node_info_only,
+    seen_by_node_info_only,
+)
 from kube_actors.scheduler.profile import Profile
 
 __all__ = ["Framework", "ScheduleResult"]
@@ -93,6 +99,9 @@ class ScheduleResult:
     unschedulable_plugins: frozenset[str] = frozenset()
     #: The PostFilter (preemption) proposal, if any.
     post_filter: PostFilterResult | None = None
+    #: A PostFilter found nothing and said so with an empty nomination: the pod's nomination,
+    #: if any, is to be cleared.
+    clear_nomination: bool = False
 
 
 @attrs.frozen
@@ -114,10 +123,13 @@ class Framework:
         rng: random.Random,
         *,
         percentage_of_nodes_to_score: int | None = None,
+        nominator: Nominator | None = None,
     ) -> None:
         self.profile = profile
         self.cache = cache
         self.rng = rng
+        #: The pods nominated to nodes, counted where they hold room (none when ``None``).
+        self.nominator = nominator
         self.percentage = (
             profile.percentage_of_nodes_to_score
             if profile.percentage_of_nodes_to_score is not None
@@ -180,6 +192,8 @@ class Framework:
             OrderedDict()
         )
         self._next_start = 0
+        # node -> (its info, the nominated pods held there, the info with them added)
+        self._with_held: dict[str, tuple[NodeInfo, tuple[Pod, ...], NodeInfo]] = {}
 
     # --- the cycle ------------------------------------------------------------------------
 
@@ -201,20 +215,31 @@ class Framework:
         if rejection is not None:
             return self._failed(pod, state, snapshot, skipped, pre_filter=rejection)
 
-        nominated = pod.status.nominated_node_name
+        held = self.nominator.reserved_for(pod) if self.nominator is not None else {}
+        nominated = pod.status.nominated_node_name or (
+            self.nominator.node_of(pod) if self.nominator is not None else None
+        )
         if nominated:
             info = cache.get(nominated)
-            if info is not None and self._node_status(state, pod, info, skipped).is_success:
+            if (
+                info is not None
+                and self._status_with_held(
+                    state, pod, snapshot, info, held.get(nominated, ()), skipped
+                ).is_success
+            ):
                 # Upstream: a pod fitting its nominated node goes there without scoring.
                 return ScheduleResult(nominated, state, evaluated=1, feasible=1)
 
         table = cache.table()
         codes = self._filter_codes(state, pod, table, snapshot, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
-        rows, processed = self._find_feasible(state, pod, snapshot, list(codes.values()), dynamic)
+        held_rows = self._held_rows(state, pod, snapshot, held, skipped)
+        rows, processed = self._find_feasible(
+            state, pod, snapshot, list(codes.values()), dynamic, held_rows
+        )
         if len(rows) == 0:
             self._next_start = 0
-            return self._failed(pod, state, snapshot, skipped, codes=codes)
+            return self._failed(pod, state, snapshot, skipped, codes=codes, held=held)
         self._next_start = (self._next_start + processed) % n
         if len(rows) == 1:
             return ScheduleResult(
@@ -239,11 +264,14 @@ class Framework:
             return (), {}
         table = self.cache.table()
         codes = self._filter_codes(state, pod, table, snapshot, skipped)
+        held = self.nominator.reserved_for(pod) if self.nominator is not None else {}
+        held_rows = self._held_rows(state, pod, snapshot, held, skipped)
         dynamic = self._dynamic_plugins(pod, skipped)
         keep = [
             r
             for r in np.flatnonzero(_passing(list(codes.values()), 0, n)).tolist()
             if _passes(dynamic, state, pod, snapshot.nodes[r])
+            and (r not in held_rows or held_rows[r]())
         ]
         rows = np.array(keep, dtype=np.int64)
         names = tuple(snapshot.nodes[r].name for r in keep)
@@ -435,6 +463,79 @@ class Framework:
                 return status.with_plugin(plugin.name)
         return Status.success()
 
+    def _status_with_held(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        info: NodeInfo,
+        held: tuple[Pod, ...],
+        skipped: set[str],
+    ) -> Status:
+        """Every filter on ``info`` with the nominated pods ``held`` there counted, then (if
+        any) without them: the first rejection (upstream ``RunFilterPluginsWithNominatedPods``).
+
+        When the filters see those pods through the node info only, the cycle's PreFilter
+        state stays right, and passing with them implies passing without; otherwise PreFilter
+        runs again over a snapshot holding them.
+        """
+        if not held:
+            return self._node_status(state, pod, info, skipped)
+        memo = self._with_held.get(info.name)
+        if memo is not None and memo[0] is info and memo[1] == held:
+            with_held = memo[2]
+        else:
+            with_held = info
+            for p in held:
+                with_held = with_held.with_pod(p)
+            self._with_held[info.name] = (info, held, with_held)
+        if self._node_info_only(pod, skipped) and all(seen_by_node_info_only(p) for p in held):
+            return self._node_status(state, pod, with_held, skipped)
+        status = run_filters(
+            self.profile,
+            pod,
+            with_held,
+            snapshot.with_node(with_held),
+            plugins=(self._plugins.pre_filter, self._plugins.filter),
+        )
+        if not status.is_success:
+            return status
+        return self._node_status(state, pod, info, skipped)
+
+    def _node_info_only(self, pod: Pod, skipped: set[str]) -> bool:
+        return filters_read_node_info_only(pod, self._plugins.filter, skipped)
+
+    def _held_rows(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        held: Mapping[str, tuple[Pod, ...]],
+        skipped: set[str],
+    ) -> dict[int, Callable[[], bool]]:
+        """By row, where nominated pods hold room against ``pod``: whether it fits there
+        all the same, asked only of the rows the plain filters pass and the search reaches."""
+        out: dict[int, Callable[[], bool]] = {}
+        cache = self.cache
+        for name, pods in held.items():
+            info = cache.get(name)
+            if info is not None:
+                out[cache.row(name)] = functools.partial(
+                    self._fits_with_held, state, pod, snapshot, info, pods, skipped
+                )
+        return out
+
+    def _fits_with_held(
+        self,
+        state: CycleState,
+        pod: Pod,
+        snapshot: Snapshot,
+        info: NodeInfo,
+        held: tuple[Pod, ...],
+        skipped: set[str],
+    ) -> bool:
+        return self._status_with_held(state, pod, snapshot, info, held, skipped).is_success
+
     def _find_feasible(
         self,
         state: CycleState,
@@ -442,11 +543,14 @@ class Framework:
         snapshot: Snapshot,
         codes: Sequence[IntArray],
         dynamic: Sequence[FilterPlugin],
+        held_rows: Mapping[int, Callable[[], bool]] | None = None,
     ) -> tuple[IntArray, int]:
         """Feasible rows in round-robin order from the last stop, and how many were examined.
 
         Rows are examined in growing chunks, so a cycle that finds its nodes early (the
         common case) touches about as many rows as it needs, not the whole cluster.
+        ``held_rows``: the rows where nominated pods hold room, and whether the pod fits
+        there all the same.
         """
         n = len(snapshot)
         want = num_feasible_nodes_to_find(n, self.percentage)
@@ -461,6 +565,8 @@ class Framework:
                 b = min(high, a + chunk)
                 chunk *= 2
                 rows = np.flatnonzero(_passing(codes, a, b)) + a
+                if held_rows:
+                    rows = _without_held_misfits(rows, a, b, held_rows)
                 need = want - count
                 if dynamic:
                     # Per-node filters run row by row, and no further than needed.
@@ -493,6 +599,7 @@ class Framework:
         *,
         pre_filter: Status | None = None,
         codes: Mapping[str, IntArray] | None = None,
+        held: Mapping[str, tuple[Pod, ...]] | None = None,
     ) -> ScheduleResult:
         n = len(snapshot)
         statuses: dict[str, Status] = {}
@@ -502,6 +609,13 @@ class Framework:
             plugins = frozenset({pre_filter.plugin})
         else:
             statuses = self._node_statuses(state, pod, snapshot, skipped, codes or {})
+            # Where nominated pods hold room, the node is reported as it is with them.
+            for name, pods in (held or {}).items():
+                info = snapshot.get(name)
+                if info is not None:
+                    statuses[name] = self._status_with_held(
+                        state, pod, snapshot, info, pods, skipped
+                    )
             plugins = frozenset(s.plugin for s in statuses.values() if s.plugin)
         message = fit_error_message(n, statuses.values())
         code = (
@@ -512,12 +626,14 @@ class Framework:
         if any(s.code is Code.ERROR for s in statuses.values()):
             code = Code.ERROR
         result: PostFilterResult | None = None
+        clear = False
         if code is not Code.ERROR and self._plugins.post_filter:
             handle = SnapshotHandle(
                 self.profile,
                 snapshot,
                 self.rng,
                 plugins=(self._plugins.pre_filter, self._plugins.filter),
+                nominated=held,
             )
             post_messages: list[str] = []
             for plugin in self._plugins.post_filter:
@@ -525,6 +641,8 @@ class Framework:
                 if post.is_success and proposal is not None:
                     result = proposal
                     break
+                if proposal is not None and not proposal.nominated_node:
+                    clear = True
                 if post.message:
                     post_messages.append(post.message)
             if result is None and post_messages:
@@ -537,6 +655,7 @@ class Framework:
             message=message,
             unschedulable_plugins=plugins,
             post_filter=result,
+            clear_nomination=clear and result is None,
         )
 
     def _node_statuses(
@@ -691,6 +810,18 @@ def _evaluate(
         score = cast(ScorePlugin, plugin).score
         for row in rows:
             values[row] = score(state, pod, nodes[row])
+
+
+def _without_held_misfits(
+    rows: IntArray, a: int, b: int, held_rows: Mapping[int, Callable[[], bool]]
+) -> IntArray:
+    """``rows`` (of ``a:b``) less the held rows where the pod does not fit after all."""
+    for row, fits in held_rows.items():
+        if a <= row < b:
+            present = rows == row
+            if present.any() and not fits():
+                rows = rows[~present]
+    return rows
 
 
 def _passing(codes: Sequence[IntArray], a: int, b: int) -> npt.NDArray[np.bool_]:

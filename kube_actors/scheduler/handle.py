@@ -7,6 +7,7 @@ this node if these pods were gone?" with the profile's own PreFilter and Filter 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from kube_actors.api import Pod
 from kube_actors.scheduler.framework import (
@@ -76,11 +77,19 @@ class SnapshotHandle:
         rng: random.Random,
         *,
         plugins: tuple[tuple[PreFilterPlugin, ...], tuple[FilterPlugin, ...]] | None = None,
+        nominated: Mapping[str, tuple[Pod, ...]] | None = None,
     ) -> None:
         self.profile = profile
         self._snapshot = snapshot
         self._rng = rng
         self._plugins = plugins if plugins is not None else filter_plugins(profile)
+        self._nominated: Mapping[str, tuple[Pod, ...]] = nominated or {}
+
+    @property
+    def nominated(self) -> Mapping[str, tuple[Pod, ...]]:
+        """By node, the nominated pods that hold room there against the cycle's pod (same or
+        higher priority): preemption counts them on the node, as upstream."""
+        return self._nominated
 
     @property
     def snapshot(self) -> Snapshot:

@@ -74,6 +74,7 @@ from kube_actors.scheduler.framework import (
     ReservePlugin,
     Status,
 )
+from kube_actors.scheduler.nominator import Nominator
 from kube_actors.scheduler.profile import DEFAULT_SCHEDULER_NAME, Profile, default_profile
 from kube_actors.scheduler.queue import ClusterEvent, QueueClosed, QueuedPodInfo, SchedulingQueue
 from kube_actors.store import APIError, Conflict, NotFound
@@ -204,6 +205,8 @@ class Scheduler:
         self.profiles: Mapping[str, Profile] = dict(profiles)
         self.informers = informers if informers is not None else SharedInformerFactory(client)
         self.cache = SchedulerCache()
+        #: The pods nominated to nodes by preemption, holding room there.
+        self.nominator = Nominator()
         self.stats = SchedulerStats()
         self._rng = rng if rng is not None else current_runtime().rng
         self._frameworks = {
@@ -212,6 +215,7 @@ class Scheduler:
                 self.cache,
                 self._rng,
                 percentage_of_nodes_to_score=percentage_of_nodes_to_score,
+                nominator=self.nominator,
             )
             for name, profile in self.profiles.items()
         }
@@ -327,6 +331,8 @@ class Scheduler:
         node = result.node
         assumed = replace(pod, spec=replace(pod.spec, node_name=node))
         self.cache.assume_pod(assumed)
+        # Scheduled: the room it held (if nominated) is its own now.
+        self.nominator.remove(pod)
         state = result.state
         reserved: list[ReservePlugin] = []
         for plugin in framework.reserve:
@@ -449,11 +455,11 @@ class Scheduler:
             message = f"running {status.plugin or 'binding'}: {message}"
         self.queue.add_unschedulable_if_not_present(info, plugins)
         self.queue.done(info.key)
-        self._report_failure(info.pod, reason, message, "")
+        self._report_failure(info.pod, reason, message, None)
 
     def _failed(self, info: QueuedPodInfo, result: ScheduleResult) -> None:
         pod = info.pod
-        nominated = ""
+        nominated: str | None = None  # None: the pod's nomination stays as it is
         if result.code is Code.ERROR:
             self.stats.errors += 1
             reason = "SchedulerError"
@@ -464,15 +470,27 @@ class Scheduler:
         if proposal is not None and proposal.nominated_node:
             self.stats.preemptions += 1
             nominated = proposal.nominated_node
+            # Lower-priority pods nominated there lose their nomination (upstream
+            # prepareCandidate): the room they waited for goes to this pod.
+            for other in self.nominator.lower_priority_on(nominated, pod):
+                self.nominator.remove(other)
+                spawn(self._clear_nomination(other), name="scheduler clear nomination")
+            self.nominator.add(pod, nominated)
             for victim in proposal.victims:
                 spawn(self._evict(victim, pod, nominated), name="scheduler preemption")
+        elif result.clear_nomination or result.code is Code.ERROR:
+            # Upstream: preemption found no node, or the cycle failed with an error.
+            self.nominator.remove(pod)
+            nominated = ""
         self.queue.add_unschedulable_if_not_present(
             info, () if result.code is Code.ERROR else result.unschedulable_plugins
         )
         self.queue.done(info.key)
         self._report_failure(pod, reason, result.message, nominated)
 
-    def _report_failure(self, pod: Pod, reason: str, message: str, nominated: str) -> None:
+    def _report_failure(self, pod: Pod, reason: str, message: str, nominated: str | None) -> None:
+        """The FailedScheduling event and the PodScheduled=False condition; ``nominated``:
+        the node to write as the pod's nomination, ``""`` to clear it, ``None`` to keep it."""
         if self.recorder is not None:
             self.recorder.event(pod, "Warning", "FailedScheduling", message)
         condition = PodCondition(
@@ -485,11 +503,13 @@ class Scheduler:
             and current[0].reason == reason
             and current[0].message == message
         )
-        if unchanged and (not nominated or pod.status.nominated_node_name == nominated):
+        if unchanged and (nominated is None or pod.status.nominated_node_name == nominated):
             return
         spawn(self._set_condition(pod, condition, nominated), name="scheduler pod status")
 
-    async def _set_condition(self, pod: Pod, condition: PodCondition, nominated: str) -> None:
+    async def _set_condition(
+        self, pod: Pod, condition: PodCondition, nominated: str | None
+    ) -> None:
         meta = pod.metadata
         for _ in range(3):
             try:
@@ -511,7 +531,9 @@ class Scheduler:
                 status = replace(
                     latest.status,
                     conditions=tuple(conditions),
-                    nominated_node_name=nominated or latest.status.nominated_node_name,
+                    nominated_node_name=(
+                        latest.status.nominated_node_name if nominated is None else nominated
+                    ),
                 )
                 await self.client.update_status(replace(latest, status=status))
                 return
@@ -521,6 +543,30 @@ class Scheduler:
                 return
             except APIError as error:
                 _log.warning("could not update pod status", pod=meta.name, error=str(error))
+                return
+
+    async def _clear_nomination(self, pod: Pod) -> None:
+        """Write an empty ``status.nominatedNodeName`` for a pod that lost its nomination."""
+        meta = pod.metadata
+        for _ in range(3):
+            try:
+                latest = await self.client.get(Pod, meta.name, namespace=meta.namespace)
+                if (
+                    latest.metadata.uid != meta.uid
+                    or latest.spec.node_name
+                    or not latest.status.nominated_node_name
+                    or self.nominator.node_of(latest) is not None  # nominated again since
+                ):
+                    return
+                status = replace(latest.status, nominated_node_name="")
+                await self.client.update_status(replace(latest, status=status))
+                return
+            except Conflict:
+                continue
+            except NotFound:
+                return
+            except APIError as error:
+                _log.warning("could not clear nomination", pod=meta.name, error=str(error))
                 return
 
     async def _evict(self, victim: Pod, preemptor: Pod, node: str) -> None:
@@ -575,6 +621,9 @@ class Scheduler:
             self.cache.add_pod(pod)
             self.queue.move_all_to_active_or_backoff(ClusterEvent.ASSIGNED_POD_ADD)
         elif self._responsible(pod) and pod.metadata.deletion_timestamp is None:
+            if pod.status.nominated_node_name:
+                # Nominated before this scheduler started (a restart): the room stays held.
+                self.nominator.update(pod)
             self.queue.add(pod)
 
     def _on_pod_update(self, old: Pod, new: Pod) -> None:
@@ -585,6 +634,7 @@ class Scheduler:
                 return
             if not old.spec.node_name:
                 # Bound: it leaves the queue and (confirming the assumed copy) enters the cache.
+                self.nominator.remove(new)
                 self.queue.delete(new)
                 self.cache.add_pod(new)
                 self.queue.move_all_to_active_or_backoff(ClusterEvent.ASSIGNED_POD_ADD)
@@ -595,10 +645,12 @@ class Scheduler:
         if not self._responsible(new):
             return
         if new.metadata.deletion_timestamp is not None:
+            self.nominator.remove(new)
             self.queue.delete(new)
             return
         if self.cache.is_assumed(new):
             return  # its binding is being written; the bound update follows
+        self.nominator.update(new)
         self.queue.update(old, new)
 
     def _on_pod_delete(self, obj: Any) -> None:
@@ -607,6 +659,7 @@ class Scheduler:
             self.cache.remove_pod(pod)
             self.queue.move_all_to_active_or_backoff(ClusterEvent.ASSIGNED_POD_DELETE)
             return
+        self.nominator.remove(pod)
         self.queue.delete(pod)
         waiting = self._waiting.get(pod.metadata.uid)
         if waiting is not None:

@@ -22,6 +22,7 @@ from kube_actors.scheduler import (
     Code,
     CycleState,
     NodeInfo,
+    PostFilterResult,
     SchedulerCache,
     Snapshot,
     Status,
@@ -44,6 +45,8 @@ from kube_actors.scheduler.profile import build_profile
 from tests.scheduler.builders import container, node, pod
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
+#: What preemption proposes when no node works: an empty nomination (the pod's is cleared).
+NO_CANDIDATE = PostFilterResult(nominated_node=None)
 MIN_INT32 = -(2**31)
 
 
@@ -261,7 +264,7 @@ def test_terminating_pod_on_nominated_node(first, statuses, message):
         assert result.nominated_node == "n1"
         assert names(result.victims) == ["low"]
     else:
-        assert result is None
+        assert result == (None if message == MSG_NOMINATED_NODE_TERMINATING else NO_CANDIDATE)
         assert status.code is Code.UNSCHEDULABLE
         assert status.message == message
     assert MSG_NOMINATED_NODE_TERMINATING == (
@@ -274,7 +277,7 @@ def test_terminating_pod_on_nominated_node(first, statuses, message):
 
 def test_no_lower_priority_pods():
     result, status = run([node("n1", cpu="1")], [make("vip", 1000, 500, "n1")], preemptor())
-    assert result is None
+    assert result == NO_CANDIDATE
     assert status.code is Code.UNSCHEDULABLE
     assert status.message == f"0/1 nodes are available: 1 {ERR_NO_VICTIMS}."
     assert (
@@ -300,7 +303,7 @@ def test_fit_error_counts_each_reason():
         make("f", 200, 1, "mixed"),
     ]
     result, status = run(nodes, pods, preemptor(cpu=500))
-    assert result is None
+    assert result == NO_CANDIDATE
     # "tainted" (untolerated taint) and "tiny" (request above allocatable) are unresolvable.
     assert status.message == (
         f"0/5 nodes are available: 1 Insufficient cpu, 2 {ERR_NO_VICTIMS}, 2 {ERR_NOT_HELPFUL}."
@@ -322,7 +325,7 @@ def test_unresolvable_nodes_are_never_candidates():
         assert result.nominated_node == "n2"
     statuses["n2"] = statuses["n1"]
     result, status = run(nodes, pods, preemptor(), statuses=statuses)
-    assert result is None
+    assert result == NO_CANDIDATE
     assert status.message == (
         "0/3 nodes are available: 1 No preemption victims found for incoming pod, "
         "2 Preemption is not helpful for scheduling."
@@ -336,7 +339,7 @@ def test_no_potential_node_at_all():
         preemptor(),
         statuses={"n1": Status.unresolvable("x")},
     )
-    assert result is None
+    assert result == NO_CANDIDATE
     assert status.message == "0/1 nodes are available: 1 Preemption is not helpful for scheduling."
 
 
@@ -463,8 +466,8 @@ def test_property_victims_make_room_and_rank_lower(cluster):
         if statuses[i.name].code is Code.UNSCHEDULABLE
         and fits_without(i, [p for p in i.pods if p.spec.priority < priority])
     ]
-    event("nominated" if result is not None else "no candidate")
-    if result is None:
+    event("nominated" if result != NO_CANDIDATE else "no candidate")
+    if result == NO_CANDIDATE:
         assert status.code is Code.UNSCHEDULABLE
         assert not helpable
         return

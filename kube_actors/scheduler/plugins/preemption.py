@@ -31,23 +31,12 @@ from kube_actors.scheduler.framework import (
     Status,
 )
 from kube_actors.scheduler.nodeinfo import NodeInfo, Resource, Snapshot, host_ports, pod_requests
-from kube_actors.scheduler.plugins.basic import (
-    NodeAffinity,
-    NodeName,
-    NodePorts,
-    NodeUnschedulable,
-    TaintToleration,
-    _Named,
-)
-from kube_actors.scheduler.plugins.interpod import InterPodAffinity
+from kube_actors.scheduler.nominator import pod_priority
+from kube_actors.scheduler.plugins.basic import _Named
 from kube_actors.scheduler.plugins.resources import NodeResourcesFit, fit_status_of
-from kube_actors.scheduler.plugins.topology import PodTopologySpread
-from kube_actors.scheduler.plugins.volumes import (
-    NodeVolumeLimits,
-    VolumeBinding,
-    VolumeRestrictions,
-    VolumeZone,
-    pod_claim_names,
+from kube_actors.scheduler.plugins.whatif import (
+    filters_read_node_info_only,
+    seen_by_node_info_only,
 )
 
 __all__ = [
@@ -75,16 +64,6 @@ MSG_NOMINATED_NODE_TERMINATING = "not eligible due to a terminating pod on the n
 # Upstream adds MaxInt32 + 1 to each victim priority before summing, so that negative
 # priorities never make a node with more victims look cheaper.
 _PRIORITY_SHIFT = 2**31
-
-
-def pod_priority(pod: Pod) -> int:
-    """``spec.priority``, 0 when unset (upstream ``corev1helpers.PodPriority``).
-
-    >>> from kube_actors.api import PodSpec
-    >>> pod_priority(Pod(spec=PodSpec(priority=7))), pod_priority(Pod())
-    (7, 0)
-    """
-    return pod.spec.priority or 0
 
 
 def _start_key(pod: Pod) -> float:
@@ -202,48 +181,19 @@ class _NodeSwapper:
         )
 
 
-#: Built-in filters whose verdict on a node does not change when pods that are *inert* (no
-#: host ports, no required anti-affinity, no claims) leave it, given a preemptor without
-#: required pod (anti-)affinity and with PodTopologySpread skipped (no hard constraints).
-_INERT_FILTERS: frozenset[type] = frozenset(
-    {
-        NodeUnschedulable,
-        NodeName,
-        TaintToleration,
-        NodeAffinity,
-        NodePorts,  # reads the victims' host ports only
-        VolumeRestrictions,  # their ReadWriteOncePod claims only
-        NodeVolumeLimits,  # their attachable claims only
-        VolumeBinding,
-        VolumeZone,
-        InterPodAffinity,  # their required anti-affinity, and the preemptor's required terms
-        PodTopologySpread,  # only through PreFilter, which must have skipped
-    }
-)
-
-
-def _has_required_pod_affinity(pod: Pod) -> bool:
-    affinity = pod.spec.affinity
-    if affinity is None:
-        return False
-    pa, paa = affinity.pod_affinity, affinity.pod_anti_affinity
-    return bool(
-        (pa is not None and pa.required_during_scheduling_ignored_during_execution)
-        or (paa is not None and paa.required_during_scheduling_ignored_during_execution)
-    )
-
-
 class _QuickDryRun:
     """The dry run of one node without building what-if snapshots, when that is exact.
 
     The long way (:meth:`DefaultPreemption.select_victims_on_node`) removes the victims, runs
     PreFilter over a snapshot holding the reduced node and every Filter on it, then runs them
-    again for each victim it tries to reprieve. When every filter of the profile is one of
-    :data:`_INERT_FILTERS`, the preemptor has no required pod (anti-)affinity, PodTopologySpread
-    skips it and a node's potential victims are all inert, then only NodeResourcesFit's verdict
-    depends on which victims leave: PreFilter runs once over the cycle's snapshot, the other
-    filters once on the node as it is, and the reprieve loop is resource arithmetic.
-    ``tests/scheduler/test_preemption.py`` checks both ways agree on generated clusters.
+    again for each victim it tries to reprieve. When the profile's filters read other pods
+    through the node info only (:func:`~kube_actors.scheduler.plugins.whatif.
+    filters_read_node_info_only`) and a node's potential victims hold no host ports and are
+    seen through the node info only, just NodeResourcesFit's verdict depends on which victims
+    leave: PreFilter runs once over the cycle's snapshot, the other filters once on the node
+    as it is (with the nominated pods holding room there), and the reprieve loop is resource
+    arithmetic. ``tests/scheduler/test_preemption.py`` checks both ways agree on generated
+    clusters.
     """
 
     def __init__(
@@ -276,14 +226,9 @@ class _QuickDryRun:
             return None
         pre_filters: tuple[PreFilterPlugin, ...] = plugins[0]
         filters: tuple[FilterPlugin, ...] = plugins[1]
-        fit: NodeResourcesFit | None = None
-        for plugin in filters:
-            if type(plugin) is NodeResourcesFit:
-                fit = plugin
-            elif type(plugin) not in _INERT_FILTERS:
-                return None
-        if _has_required_pod_affinity(pod):
+        if not filters_read_node_info_only(pod, filters, None):
             return None
+        fit = next((p for p in filters if type(p) is NodeResourcesFit), None)
         snapshot = handle.snapshot
         state = CycleState()
         state.write(TOTAL_NODES_KEY, len(snapshot))
@@ -294,25 +239,27 @@ class _QuickDryRun:
                 skipped.add(pre.name)
             elif not status.is_success:
                 return None  # every node fails the same way: the long way reports it
-        if any(type(p) is PodTopologySpread and p.name not in skipped for p in filters):
+        if not filters_read_node_info_only(pod, filters, skipped):
             return None
         active = tuple(p for p in filters if p.name not in skipped)
         return cls(state, active, fit, pod_requests(pod))
 
     def select(
-        self, pod: Pod, info: NodeInfo, potential: list[Pod]
+        self, pod: Pod, info: NodeInfo, potential: list[Pod], held: tuple[Pod, ...] = ()
     ) -> tuple[tuple[Pod, ...], int, Status] | None:
         """:meth:`DefaultPreemption.select_victims_on_node` for ``info`` whose lower-priority
-        pods are ``potential`` (not empty); ``None`` when one of them is not inert."""
+        pods are ``potential`` (not empty), with the nominated pods ``held`` counted there;
+        ``None`` when the quick way would not be exact for this node."""
         check_ports = bool(info.used_ports)
-        anti = info.pods_with_required_anti_affinity
         for victim in potential:
-            if (
-                (victim.spec.volumes and pod_claim_names(victim))
-                or (check_ports and host_ports(victim))
-                or (anti and victim in anti)
-            ):
+            # The other filters are asked about the node with its victims still there.
+            if not seen_by_node_info_only(victim) or (check_ports and host_ports(victim)):
                 return None
+        if held:
+            if not all(seen_by_node_info_only(p) for p in held):
+                return None
+            for p in held:
+                info = info.with_pod(p)
         fit = self.fit
         alloc = info.allocatable
         requested = info.requested
@@ -356,6 +303,13 @@ class _QuickDryRun:
             else:
                 victims.append(potential[k])
         return tuple(victims), 0, Status.success()
+
+
+def _held(handle: FrameworkHandle) -> Mapping[str, tuple[Pod, ...]]:
+    # The nominated pods holding room against the preemptor, by node (a handle that does not
+    # say has none).
+    held = getattr(handle, "nominated", None)
+    return held if isinstance(held, Mapping) else {}
 
 
 def _fit_error(num_nodes: int, failures: Mapping[str, Status]) -> str:
@@ -467,10 +421,24 @@ class DefaultPreemption(_Named):
         potential = [p for p in info.pods if pod_priority(p) < priority]
         if not potential:
             return (), 0, Status.unresolvable(ERR_NO_VICTIMS, plugin=self.NAME)
+        held = _held(handle).get(info.name, ())
+
+        def fits(node: NodeInfo) -> Status:
+            # Upstream RunFilterPluginsWithNominatedPods: with the nominated pods that hold
+            # room here, then (if any) without them; both must pass.
+            if held:
+                with_held = node
+                for p in held:
+                    with_held = with_held.with_pod(p)
+                status = handle.run_filters(pod, with_held, replace(index, with_held))
+                if not status.is_success:
+                    return status
+            return handle.run_filters(pod, node, replace(index, node))
+
         reduced = info
         for victim in potential:
             reduced = reduced.without_pod(victim)
-        status = handle.run_filters(pod, reduced, replace(index, reduced))
+        status = fits(reduced)
         if not status.is_success:
             return (), 0, status
         # Reprieve the most important pods first. With PDBs the violating ones would be tried
@@ -479,7 +447,7 @@ class DefaultPreemption(_Named):
         victims: list[Pod] = []
         for candidate in potential:
             trial = reduced.with_pod(candidate)
-            if handle.run_filters(pod, trial, replace(index, trial)).is_success:
+            if fits(trial).is_success:
                 reduced = trial
             else:
                 victims.append(candidate)
@@ -503,6 +471,7 @@ class DefaultPreemption(_Named):
             return [], failures
         replace: _NodeSwapper | None = None
         quick = _QuickDryRun.prepare(pod, handle) if self.quick_dry_run else None
+        held = _held(handle)
         priority = pod_priority(pod)
         offset = handle.rng.randrange(len(potential))
         wanted = self.num_candidates(len(potential))
@@ -518,7 +487,7 @@ class DefaultPreemption(_Named):
                 if not lower:
                     result = ((), 0, Status.unresolvable(ERR_NO_VICTIMS, plugin=self.NAME))
                 else:
-                    result = quick.select(pod, info, lower)
+                    result = quick.select(pod, info, lower, held.get(info.name, ()))
             if result is None:
                 replace = replace or _NodeSwapper(snapshot)
                 result = self.select_victims_on_node(pod, index, handle, replace)
@@ -555,5 +524,9 @@ class DefaultPreemption(_Named):
             if errors:
                 return None, Status.error(*errors, plugin=self.NAME)
             message = _fit_error(len(handle.snapshot), failures)
-            return None, Status.unschedulable(message, plugin=self.NAME)
+            # Upstream NewPostFilterResultWithNominatedNode(""): the pod's nomination, if
+            # any, is cleared (its old node is no longer worth waiting for).
+            return PostFilterResult(nominated_node=None), Status.unschedulable(
+                message, plugin=self.NAME
+            )
         return PostFilterResult(nominated_node=best.node, victims=best.victims), Status.success()
