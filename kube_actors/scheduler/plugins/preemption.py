@@ -14,6 +14,7 @@ reads exactly like upstream's and gains PDBs without reshuffling.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -216,6 +217,8 @@ class _QuickDryRun:
         ]
         self.names = [name for name, amount in checked if amount > 0]
         self.amounts = [amount for _, amount in checked if amount > 0]
+        # id(requests) -> (requests, its checked amounts); the object is kept so its id is too
+        self._shares: dict[int, tuple[Resource, tuple[int, ...]]] = {}
 
     @classmethod
     def prepare(cls, pod: Pod, handle: FrameworkHandle) -> _QuickDryRun | None:
@@ -267,21 +270,20 @@ class _QuickDryRun:
         # Free room per checked resource once the victims are gone, in plain ints.
         names = self.names
         free = [alloc.get(name) - requested.get(name) for name in names]
-        shares = [pod_requests(victim) for victim in potential]
+        shares = [self._share(victim) for victim in potential]
         for share in shares:
-            for k, name in enumerate(names):
-                free[k] += share.get(name)
+            for k, amount in enumerate(share):
+                free[k] += amount
         state = self.state
+        amounts = self.amounts
         for plugin in self.filters:
             if plugin is fit:
-                if count + 1 <= alloc.pods and all(
-                    a <= f for a, f in zip(self.amounts, free, strict=True)
-                ):
+                if count + 1 <= alloc.pods and all(map(operator.le, amounts, free)):
                     continue
                 # Rejected: build the node's exact status, reasons and all.
                 reduced = requested
-                for share in shares:
-                    reduced = reduced - share
+                for victim in potential:
+                    reduced = reduced - pod_requests(victim)
                 status = fit_status_of(self.request, alloc, reduced, count)
             else:
                 # The node as it is: these verdicts do not depend on the (inert) victims.
@@ -290,19 +292,30 @@ class _QuickDryRun:
                 return (), 0, status.with_plugin(plugin.name)
         if fit is None:
             return (), 0, Status.success()  # nothing to evict for
-        order = sorted(range(len(potential)), key=lambda k: _importance_key(potential[k]))
+        keys = [_importance_key(victim) for victim in potential]
+        order = sorted(range(len(potential)), key=keys.__getitem__)
         victims: list[Pod] = []
-        amounts = self.amounts
-        limit = alloc.pods
+        room = alloc.pods - count - 1  # pods that may come back
         for k in order:
             share = shares[k]
-            trial = [f - share.get(name) for f, name in zip(free, names, strict=True)]
-            if count + 2 <= limit and all(a <= f for a, f in zip(amounts, trial, strict=True)):
+            trial = list(map(operator.sub, free, share))
+            if room > 0 and all(map(operator.le, amounts, trial)):
                 free = trial
-                count += 1
+                room -= 1
             else:
                 victims.append(potential[k])
         return tuple(victims), 0, Status.success()
+
+    def _share(self, pod: Pod) -> tuple[int, ...]:
+        """``pod``'s requests of the checked resources (memoized per requests object: pods
+        of one shape share it)."""
+        request = pod_requests(pod)
+        found = self._shares.get(id(request))
+        if found is not None and found[0] is request:
+            return found[1]
+        share = tuple(request.get(name) for name in self.names)
+        self._shares[id(request)] = (request, share)
+        return share
 
 
 def _held(handle: FrameworkHandle) -> Mapping[str, tuple[Pod, ...]]:
