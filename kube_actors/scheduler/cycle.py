@@ -33,7 +33,11 @@ import numpy.typing as npt
 
 from kube_actors.api import Pod
 from kube_actors.scheduler.cache import SchedulerCache
-from kube_actors.scheduler.explain import fit_error_message, num_feasible_nodes_to_find
+from kube_actors.scheduler.explain import (
+    distinct_statuses,
+    fit_error_message,
+    num_feasible_nodes_to_find,
+)
 from kube_actors.scheduler.fast import (
     FilterAllPlugin,
     IntArray,
@@ -192,6 +196,7 @@ class Framework:
             OrderedDict()
         )
         self._next_start = 0
+        self._interned: dict[Status, Status] = {}
         # node -> (its info, the nominated pods held there, the info with them added)
         self._with_held: dict[str, tuple[NodeInfo, tuple[Pod, ...], NodeInfo]] = {}
 
@@ -606,7 +611,6 @@ class Framework:
         if pre_filter is not None:
             # Upstream: a PreFilter rejection applies to every node.
             statuses = dict.fromkeys((info.name for info in snapshot.nodes), pre_filter)
-            plugins = frozenset({pre_filter.plugin})
         else:
             statuses = self._node_statuses(state, pod, snapshot, skipped, codes or {})
             # Where nominated pods hold room, the node is reported as it is with them.
@@ -616,14 +620,16 @@ class Framework:
                     statuses[name] = self._status_with_held(
                         state, pod, snapshot, info, pods, skipped
                     )
-            plugins = frozenset(s.plugin for s in statuses.values() if s.plugin)
-        message = fit_error_message(n, statuses.values())
+        values = list(statuses.values())
+        distinct = [s for s, _ in distinct_statuses(values)]
+        plugins = frozenset(s.plugin for s in distinct if s.plugin)
+        message = fit_error_message(n, values)
         code = (
             Code.UNSCHEDULABLE_AND_UNRESOLVABLE
-            if all(s.code is Code.UNSCHEDULABLE_AND_UNRESOLVABLE for s in statuses.values())
+            if all(s.code is Code.UNSCHEDULABLE_AND_UNRESOLVABLE for s in distinct)
             else Code.UNSCHEDULABLE
         )
-        if any(s.code is Code.ERROR for s in statuses.values()):
+        if any(s.code is Code.ERROR for s in distinct):
             code = Code.ERROR
         result: PostFilterResult | None = None
         clear = False
@@ -698,6 +704,11 @@ class Framework:
                         continue
                     status = status.with_plugin(plugin.name)
                     if memo is not None:
+                        # Shared by every row rejected alike: the failure path counts
+                        # distinct status objects, not rows.
+                        if len(self._interned) > _MEMO_SIZE:
+                            self._interned.clear()
+                        status = self._interned.setdefault(status, status)
                         memo[row] = status
                 out[info.name] = status
             return out

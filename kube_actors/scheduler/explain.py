@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -195,6 +196,19 @@ def select_host(totals: Iterable[tuple[str, int]], rng: random.Random) -> str | 
     return ties[0] if len(ties) == 1 else ties[rng.randrange(len(ties))]
 
 
+def distinct_statuses(statuses: Iterable[Status]) -> list[tuple[Status, int]]:
+    """Each distinct status *object* of ``statuses`` with how many times it occurs.
+
+    A failing cycle reports thousands of nodes with a handful of shared status objects; this
+    counts them at C speed, so per-status work runs once per distinct object.
+    """
+    items = statuses if isinstance(statuses, list) else list(statuses)
+    by_id = {id(s): s for s in items}
+    if len(by_id) == len(items):
+        return [(s, 1) for s in by_id.values()]
+    return [(by_id[key], times) for key, times in Counter(map(id, items)).items()]
+
+
 def fit_error_message(num_nodes: int, statuses: Iterable[Status]) -> str:
     """Upstream's ``FitError`` message from each node's first rejecting status.
 
@@ -202,9 +216,9 @@ def fit_error_message(num_nodes: int, statuses: Iterable[Status]) -> str:
     '0/3 nodes are available: 2 Insufficient cpu.'
     """
     counts: dict[str, int] = {}
-    for status in statuses:
+    for status, times in distinct_statuses(statuses):
         for reason in status.reasons if status.is_rejected or status.code is Code.ERROR else ():
-            counts[reason] = counts.get(reason, 0) + 1
+            counts[reason] = counts.get(reason, 0) + times
     # Upstream formats "count reason" and sorts those strings.
     histogram = sorted(f"{count} {reason}" for reason, count in counts.items())
     return f"0/{num_nodes} nodes are available: {', '.join(histogram)}."

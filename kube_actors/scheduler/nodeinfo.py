@@ -197,7 +197,13 @@ def pod_requests(pod: Pod, *, non_zero: bool = False) -> Resource:
     # A function of the containers (and overhead and pod-level resources) alone. Pods made from
     # one template share the containers tuple, and so does a copy with spec.nodeName set.
     spec = pod.spec
-    qualifier = (non_zero, spec.init_containers, spec.overhead, spec.resources)
+    # Most pods have no init containers, overhead or pod-level resources: then the flag alone
+    # qualifies the key (hashing the full qualifier costs more than the lookup it serves).
+    qualifier: Hashable = (
+        non_zero
+        if not spec.init_containers and not spec.overhead and spec.resources is None
+        else (non_zero, spec.init_containers, spec.overhead, spec.resources)
+    )
     cached = _REQUESTS.get(spec.containers, qualifier)
     if cached is None:
         cached = _pod_requests(pod, non_zero)

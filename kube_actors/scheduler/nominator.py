@@ -72,16 +72,21 @@ class Nominator:
         if not pods:
             del self._by_node[node]
 
-    def update(self, pod: Pod) -> None:
-        """A newer version of a pending pod: keep its nomination current.
+    def update(self, pod: Pod, old: Pod | None = None) -> None:
+        """A newer version of a pending pod (``old``: the one before): keep its nomination
+        current (upstream ``updateNominatedPod``).
 
-        A nomination written in its status wins; a status without one keeps the nomination
-        held here (the status update saying so may not have arrived yet), with the newer pod.
+        A nomination written in its status wins. A status that drops one (``old`` had it)
+        clears it. A status that never had one keeps the nomination held here (the status
+        update saying so may not have arrived yet), with the newer pod.
         """
         written = pod.status.nominated_node_name
         if written:
             if self._node.get(_key(pod)) != written or not self._same(pod):
                 self.add(pod, written)
+            return
+        if old is not None and old.status.nominated_node_name:
+            self.remove(pod)
             return
         node = self._node.get(_key(pod))
         if node is not None:

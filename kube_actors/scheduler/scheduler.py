@@ -474,7 +474,7 @@ class Scheduler:
             # prepareCandidate): the room they waited for goes to this pod.
             for other in self.nominator.lower_priority_on(nominated, pod):
                 self.nominator.remove(other)
-                spawn(self._clear_nomination(other), name="scheduler clear nomination")
+                spawn(self._clear_nomination(other, nominated), name="scheduler clear nomination")
             self.nominator.add(pod, nominated)
             for victim in proposal.victims:
                 spawn(self._evict(victim, pod, nominated), name="scheduler preemption")
@@ -545,8 +545,10 @@ class Scheduler:
                 _log.warning("could not update pod status", pod=meta.name, error=str(error))
                 return
 
-    async def _clear_nomination(self, pod: Pod) -> None:
-        """Write an empty ``status.nominatedNodeName`` for a pod that lost its nomination."""
+    async def _clear_nomination(self, pod: Pod, node: str) -> None:
+        """Write an empty ``status.nominatedNodeName`` for a pod whose nomination to ``node``
+        was taken over (its own write of it may land first: this one follows and wins; the
+        update it makes clears the nominator too)."""
         meta = pod.metadata
         for _ in range(3):
             try:
@@ -554,8 +556,7 @@ class Scheduler:
                 if (
                     latest.metadata.uid != meta.uid
                     or latest.spec.node_name
-                    or not latest.status.nominated_node_name
-                    or self.nominator.node_of(latest) is not None  # nominated again since
+                    or latest.status.nominated_node_name != node
                 ):
                     return
                 status = replace(latest.status, nominated_node_name="")
@@ -650,7 +651,7 @@ class Scheduler:
             return
         if self.cache.is_assumed(new):
             return  # its binding is being written; the bound update follows
-        self.nominator.update(new)
+        self.nominator.update(new, old)
         self.queue.update(old, new)
 
     def _on_pod_delete(self, obj: Any) -> None:

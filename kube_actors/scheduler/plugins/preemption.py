@@ -474,10 +474,12 @@ class DefaultPreemption(_Named):
         snapshot = handle.snapshot
         # Only UNSCHEDULABLE nodes may be helped; unresolvable or unknown ones keep no explicit
         # status and are reported as "not helpful".
+        get = statuses.get
+        unschedulable = Code.UNSCHEDULABLE
         potential = [
             i
             for i, info in enumerate(snapshot.nodes)
-            if (status := statuses.get(info.name)) is not None and status.code is Code.UNSCHEDULABLE
+            if (status := get(info.node.metadata.name)) is not None and status.code is unschedulable
         ]
         failures: dict[str, Status] = {}
         if not potential:
