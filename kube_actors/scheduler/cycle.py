@@ -66,6 +66,7 @@ from kube_actors.scheduler.framework import (
     ReservePlugin,
     ScorePlugin,
     Status,
+    run_pre_filters,
 )
 from kube_actors.scheduler.handle import SnapshotHandle, run_filters
 from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
@@ -291,14 +292,7 @@ class Framework:
         self, state: CycleState, pod: Pod, snapshot: Snapshot
     ) -> tuple[set[str], Status | None]:
         """Run PreFilter: the plugins that skipped, and the rejection that ends the cycle."""
-        skipped: set[str] = set()
-        for plugin in self._plugins.pre_filter:
-            status = plugin.pre_filter(state, pod, snapshot)
-            if status.is_skip:
-                skipped.add(plugin.name)
-            elif not status.is_success:
-                return skipped, status.with_plugin(plugin.name)
-        return skipped, None
+        return run_pre_filters(self._plugins.pre_filter, state, pod, snapshot)
 
     def _filter_codes(
         self,

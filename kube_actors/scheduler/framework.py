@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
@@ -47,6 +47,7 @@ __all__ = [
     "ScorePlugin",
     "Status",
     "default_normalize_score",
+    "run_pre_filters",
 ]
 
 #: The highest score a plugin may give a node after normalization.
@@ -388,3 +389,18 @@ def default_normalize_score(scores: Mapping[str, int], *, reverse: bool = False)
         scaled = MAX_NODE_SCORE * raw // top
         out[name] = MAX_NODE_SCORE - scaled if reverse else scaled
     return out
+
+
+def run_pre_filters(
+    pre_filters: Iterable[PreFilterPlugin], state: CycleState, pod: Pod, snapshot: Snapshot
+) -> tuple[set[str], Status | None]:
+    """Run PreFilter in order: the plugins that skipped, and the first rejection (attributed
+    to its plugin; the later plugins are not run) or ``None``."""
+    skipped: set[str] = set()
+    for pre in pre_filters:
+        status = pre.pre_filter(state, pod, snapshot)
+        if status.is_skip:
+            skipped.add(pre.name)
+        elif not status.is_success:
+            return skipped, status.with_plugin(pre.name)
+    return skipped, None

@@ -16,6 +16,7 @@ from kube_actors.scheduler.framework import (
     FilterPlugin,
     PreFilterPlugin,
     Status,
+    run_pre_filters,
 )
 from kube_actors.scheduler.nodeinfo import NodeInfo, Snapshot
 from kube_actors.scheduler.profile import Profile
@@ -51,13 +52,9 @@ def run_filters(
     pre_filters, filters = plugins if plugins is not None else filter_plugins(profile)
     state = state if state is not None else CycleState()
     state.write(TOTAL_NODES_KEY, len(snapshot))
-    skipped: set[str] = set()
-    for pre in pre_filters:
-        status = pre.pre_filter(state, pod, snapshot)
-        if status.is_skip:
-            skipped.add(pre.name)
-        elif not status.is_success:
-            return status.with_plugin(pre.name)
+    skipped, rejection = run_pre_filters(pre_filters, state, pod, snapshot)
+    if rejection is not None:
+        return rejection
     for plugin in filters:
         if plugin.name in skipped:
             continue

@@ -35,7 +35,7 @@ message, and requeues the pod; a preemption proposal nominates the node and dele
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -47,6 +47,7 @@ from kube_actors.api import (
     PersistentVolumeClaim,
     Pod,
     PodCondition,
+    PodStatus,
     replace,
 )
 from kube_actors.client import Client
@@ -510,64 +511,62 @@ class Scheduler:
     async def _set_condition(
         self, pod: Pod, condition: PodCondition, nominated: str | None
     ) -> None:
+        def change(latest: Pod) -> PodStatus:
+            old = [c for c in latest.status.conditions if c.type == "PodScheduled"]
+            stamped = replace(
+                condition,
+                last_transition_time=(
+                    old[0].last_transition_time
+                    if old and old[0].status == condition.status
+                    else wall_time_seconds()
+                ),
+                last_probe_time=None,
+            )
+            conditions = [c for c in latest.status.conditions if c.type != "PodScheduled"]
+            conditions.append(stamped)
+            return replace(
+                latest.status,
+                conditions=tuple(conditions),
+                nominated_node_name=(
+                    latest.status.nominated_node_name if nominated is None else nominated
+                ),
+            )
+
+        await self._write_pending_status(pod, change, "update pod status")
+
+    async def _clear_nomination(self, pod: Pod, node: str) -> None:
+        """Write an empty ``status.nominatedNodeName`` for a pod whose nomination to ``node``
+        was taken over (its own write of it may land first: this one follows and wins; the
+        update it makes clears the nominator too)."""
+
+        def change(latest: Pod) -> PodStatus | None:
+            if latest.status.nominated_node_name != node:
+                return None
+            return replace(latest.status, nominated_node_name="")
+
+        await self._write_pending_status(pod, change, "clear nomination")
+
+    async def _write_pending_status(
+        self, pod: Pod, change: Callable[[Pod], PodStatus | None], what: str
+    ) -> None:
+        """Write ``change(latest)`` as the status of ``pod`` while it is still the same pending
+        pod (``None``: nothing to write), retrying on conflicts."""
         meta = pod.metadata
         for _ in range(3):
             try:
                 latest = await self.client.get(Pod, meta.name, namespace=meta.namespace)
                 if latest.metadata.uid != meta.uid or latest.spec.node_name:
                     return
-                old = [c for c in latest.status.conditions if c.type == "PodScheduled"]
-                stamped = replace(
-                    condition,
-                    last_transition_time=(
-                        old[0].last_transition_time
-                        if old and old[0].status == condition.status
-                        else wall_time_seconds()
-                    ),
-                    last_probe_time=None,
-                )
-                conditions = [c for c in latest.status.conditions if c.type != "PodScheduled"]
-                conditions.append(stamped)
-                status = replace(
-                    latest.status,
-                    conditions=tuple(conditions),
-                    nominated_node_name=(
-                        latest.status.nominated_node_name if nominated is None else nominated
-                    ),
-                )
-                await self.client.update_status(replace(latest, status=status))
+                status = change(latest)
+                if status is not None:
+                    await self.client.update_status(replace(latest, status=status))
                 return
             except Conflict:
                 continue
             except NotFound:
                 return
             except APIError as error:
-                _log.warning("could not update pod status", pod=meta.name, error=str(error))
-                return
-
-    async def _clear_nomination(self, pod: Pod, node: str) -> None:
-        """Write an empty ``status.nominatedNodeName`` for a pod whose nomination to ``node``
-        was taken over (its own write of it may land first: this one follows and wins; the
-        update it makes clears the nominator too)."""
-        meta = pod.metadata
-        for _ in range(3):
-            try:
-                latest = await self.client.get(Pod, meta.name, namespace=meta.namespace)
-                if (
-                    latest.metadata.uid != meta.uid
-                    or latest.spec.node_name
-                    or latest.status.nominated_node_name != node
-                ):
-                    return
-                status = replace(latest.status, nominated_node_name="")
-                await self.client.update_status(replace(latest, status=status))
-                return
-            except Conflict:
-                continue
-            except NotFound:
-                return
-            except APIError as error:
-                _log.warning("could not clear nomination", pod=meta.name, error=str(error))
+                _log.warning(f"could not {what}", pod=meta.name, error=str(error))
                 return
 
     async def _evict(self, victim: Pod, preemptor: Pod, node: str) -> None:

@@ -30,6 +30,7 @@ from kube_actors.scheduler.framework import (
     PostFilterResult,
     PreFilterPlugin,
     Status,
+    run_pre_filters,
 )
 from kube_actors.scheduler.nodeinfo import NodeInfo, Resource, Snapshot, host_ports, pod_requests
 from kube_actors.scheduler.nominator import pod_priority
@@ -235,13 +236,9 @@ class _QuickDryRun:
         snapshot = handle.snapshot
         state = CycleState()
         state.write(TOTAL_NODES_KEY, len(snapshot))
-        skipped: set[str] = set()
-        for pre in pre_filters:
-            status = pre.pre_filter(state, pod, snapshot)
-            if status.is_skip:
-                skipped.add(pre.name)
-            elif not status.is_success:
-                return None  # every node fails the same way: the long way reports it
+        skipped, rejection = run_pre_filters(pre_filters, state, pod, snapshot)
+        if rejection is not None:
+            return None  # every node fails the same way: the long way reports it
         if not filters_read_node_info_only(pod, filters, skipped):
             return None
         active = tuple(p for p in filters if p.name not in skipped)
