@@ -277,7 +277,7 @@ class Framework:
             r
             for r in np.flatnonzero(_passing(list(codes.values()), 0, n)).tolist()
             if _passes(dynamic, state, pod, snapshot.nodes[r])
-            and (r not in held_rows or held_rows[r]())
+            and (r not in held_rows or held_rows[r]().is_success)
         ]
         rows = np.array(keep, dtype=np.int64)
         names = tuple(snapshot.nodes[r].name for r in keep)
@@ -488,7 +488,9 @@ class Framework:
             for p in held:
                 with_held = with_held.with_pod(p)
             self._with_held[info.name] = (info, held, with_held)
-        if self._node_info_only(pod, skipped) and all(seen_by_node_info_only(p) for p in held):
+        if filters_read_node_info_only(pod, self._plugins.filter, skipped) and all(
+            seen_by_node_info_only(p) for p in held
+        ):
             return self._node_status(state, pod, with_held, skipped)
         status = run_filters(
             self.profile,
@@ -501,9 +503,6 @@ class Framework:
             return status
         return self._node_status(state, pod, info, skipped)
 
-    def _node_info_only(self, pod: Pod, skipped: set[str]) -> bool:
-        return filters_read_node_info_only(pod, self._plugins.filter, skipped)
-
     def _held_rows(
         self,
         state: CycleState,
@@ -511,29 +510,18 @@ class Framework:
         snapshot: Snapshot,
         held: Mapping[str, tuple[Pod, ...]],
         skipped: set[str],
-    ) -> dict[int, Callable[[], bool]]:
-        """By row, where nominated pods hold room against ``pod``: whether it fits there
-        all the same, asked only of the rows the plain filters pass and the search reaches."""
-        out: dict[int, Callable[[], bool]] = {}
+    ) -> dict[int, Callable[[], Status]]:
+        """By row, where nominated pods hold room against ``pod``: its status there with them
+        counted, asked only of the rows the plain filters pass and the search reaches."""
+        out: dict[int, Callable[[], Status]] = {}
         cache = self.cache
         for name, pods in held.items():
             info = cache.get(name)
             if info is not None:
                 out[cache.row(name)] = functools.partial(
-                    self._fits_with_held, state, pod, snapshot, info, pods, skipped
+                    self._status_with_held, state, pod, snapshot, info, pods, skipped
                 )
         return out
-
-    def _fits_with_held(
-        self,
-        state: CycleState,
-        pod: Pod,
-        snapshot: Snapshot,
-        info: NodeInfo,
-        held: tuple[Pod, ...],
-        skipped: set[str],
-    ) -> bool:
-        return self._status_with_held(state, pod, snapshot, info, held, skipped).is_success
 
     def _find_feasible(
         self,
@@ -542,14 +530,14 @@ class Framework:
         snapshot: Snapshot,
         codes: Sequence[IntArray],
         dynamic: Sequence[FilterPlugin],
-        held_rows: Mapping[int, Callable[[], bool]] | None = None,
+        held_rows: Mapping[int, Callable[[], Status]] | None = None,
     ) -> tuple[IntArray, int]:
         """Feasible rows in round-robin order from the last stop, and how many were examined.
 
         Rows are examined in growing chunks, so a cycle that finds its nodes early (the
         common case) touches about as many rows as it needs, not the whole cluster.
-        ``held_rows``: the rows where nominated pods hold room, and whether the pod fits
-        there all the same.
+        ``held_rows``: the rows where nominated pods hold room, and the pod's status there
+        with them counted.
         """
         n = len(snapshot)
         want = num_feasible_nodes_to_find(n, self.percentage)
@@ -818,13 +806,13 @@ def _evaluate(
 
 
 def _without_held_misfits(
-    rows: IntArray, a: int, b: int, held_rows: Mapping[int, Callable[[], bool]]
+    rows: IntArray, a: int, b: int, held_rows: Mapping[int, Callable[[], Status]]
 ) -> IntArray:
     """``rows`` (of ``a:b``) less the held rows where the pod does not fit after all."""
-    for row, fits in held_rows.items():
+    for row, status in held_rows.items():
         if a <= row < b:
             present = rows == row
-            if present.any() and not fits():
+            if present.any() and not status().is_success:
                 rows = rows[~present]
     return rows
 

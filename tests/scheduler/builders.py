@@ -16,6 +16,7 @@ from kube_actors.api import (
     Taint,
     parse_quantity,
 )
+from kube_actors.scheduler import SchedulerCache
 
 GI = 2**30
 MI = 2**20
@@ -77,3 +78,13 @@ def pod(name="p", cpu=None, memory=None, *, node_name="", containers=None, **spe
         metadata=ObjectMeta(name=name, namespace="default"),
         spec=PodSpec(containers=tuple(cs), node_name=node_name, **spec),
     )
+
+
+def cache_of(nodes, pods=()):
+    """A scheduler cache holding ``nodes`` and the bound ``pods``."""
+    cache = SchedulerCache()
+    for n in nodes:
+        cache.add_node(n)
+    for p in pods:
+        cache.add_pod(p)
+    return cache

@@ -32,7 +32,7 @@ from kube_actors.scheduler import (
 )
 from kube_actors.scheduler.cycle import Framework
 from kube_actors.scheduler.explain import num_feasible_nodes_to_find
-from tests.scheduler.builders import container, node, pod
+from tests.scheduler.builders import cache_of, container, node, pod
 
 ZONES = ("a", "b", "c")
 IMAGES = (("img:1", 500 * 2**20), ("img:2", 900 * 2**20))
@@ -95,15 +95,6 @@ def cluster(seed: int):
     ]
     incoming = [random_pod(rng, f"p{k}") for k in range(8)]
     return nodes, bound, incoming
-
-
-def cache_of(nodes, pods) -> SchedulerCache:
-    cache = SchedulerCache()
-    for n in nodes:
-        cache.add_node(n)
-    for p in pods:
-        cache.add_pod(p)
-    return cache
 
 
 @pytest.mark.parametrize("seed", range(30))

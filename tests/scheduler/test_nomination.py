@@ -13,11 +13,11 @@ import pytest
 from kube_actors.api import Affinity, LabelSelector, Pod, PodAffinity, PodAffinityTerm
 from kube_actors.client import LocalClient
 from kube_actors.runtime import checkpoint, simulate, sleep
-from kube_actors.scheduler import Scheduler, SchedulerCache, default_profile
+from kube_actors.scheduler import Scheduler, default_profile
 from kube_actors.scheduler.cycle import Framework
 from kube_actors.scheduler.nominator import Nominator
 from kube_actors.store import APIServer
-from tests.scheduler.builders import container, node, pod
+from tests.scheduler.builders import cache_of, container, node, pod
 
 HOST = "kubernetes.io/hostname"
 WEB = {"app": "web"}
@@ -44,15 +44,6 @@ def anti_web(p):
         pod_anti_affinity=PodAffinity(required_during_scheduling_ignored_during_execution=(term,))
     )
     return attrs.evolve(p, spec=attrs.evolve(p.spec, affinity=aff))
-
-
-def cache_of(nodes, pods=()) -> SchedulerCache:
-    cache = SchedulerCache()
-    for n in nodes:
-        cache.add_node(n)
-    for p in pods:
-        cache.add_pod(p)
-    return cache
 
 
 def framework(nodes, pods=(), nominator=None, profile=None, seed=0) -> Framework:
